@@ -1,0 +1,30 @@
+# The two commands of README.md, plus the pieces they are made of.
+BUILD_DIR ?= build
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build test demo install docs clean
+
+all: build
+
+deps:
+	@bash contrib/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR)
+
+test: build
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 600
+
+demo: build
+	@bash contrib/demo.sh $(BUILD_DIR)
+
+install: build
+	@cmake --install $(BUILD_DIR)
+
+# Regenerates docs/crio.conf.5.md from the option table (a unit test checks it is current).
+docs: build
+	@$(BUILD_DIR)/src/crio config --reference > docs/crio.conf.5.md
+
+clean:
+	@rm -rf $(BUILD_DIR)

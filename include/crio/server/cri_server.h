@@ -1,0 +1,51 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crio/config/holder.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace crio::server {
+
+class RuntimeServiceImpl;
+class ImageServiceImpl;
+
+// The CRI gRPC API (RuntimeService and ImageService) on a unix socket.
+class CriServer {
+ public:
+  // Prepares the socket path (creates its directory; replaces a stale socket; refuses a socket a
+  // live daemon answers on), starts serving and makes the socket mode 0660.
+  static absl::StatusOr<std::unique_ptr<CriServer>> Start(
+      std::shared_ptr<config::ConfigHolder> config);
+
+  // Stops accepting calls, lets calls in flight finish for up to `grace` (then cancels them),
+  // and removes the socket file. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+  const std::filesystem::path& socket_path() const { return socket_path_; }
+
+  // Only Start() constructs servers; the tag keeps the constructor out of other hands.
+  struct StartTag {
+    explicit StartTag() = default;
+  };
+  explicit CriServer(StartTag);
+  ~CriServer();
+  CriServer(const CriServer&) = delete;
+  CriServer& operator=(const CriServer&) = delete;
+
+ private:
+
+  std::filesystem::path socket_path_;
+  std::unique_ptr<RuntimeServiceImpl> runtime_service_;
+  std::unique_ptr<ImageServiceImpl> image_service_;
+  std::unique_ptr<grpc::Server> server_;
+  bool stopped_ = false;
+};
+
+}  // namespace crio::server

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "client.h"
+
+namespace crioctl {
+
+// Each Add*Command registers one crictl subcommand on `app`; its callback runs the command and
+// sets `exit_code`.
+void AddVersionCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+void AddInfoCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+
+}  // namespace crioctl

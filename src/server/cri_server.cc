@@ -1,0 +1,71 @@
+#include "crio/server/cri_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <grpcpp/grpcpp.h>
+#include "crio/common/log.h"
+
+#include "image_service.h"
+#include "request_log.h"
+#include "runtime_service.h"
+#include "socket_path.h"
+#include "crio/common/strings.h"
+
+namespace crio::server {
+
+absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
+    std::shared_ptr<config::ConfigHolder> config) {
+  std::shared_ptr<const config::Config> settings = config->Get();
+  auto server = std::make_unique<CriServer>(StartTag{});
+  server->socket_path_ = settings->api.listen;
+  if (auto status = PrepareSocketPath(server->socket_path_); !status.ok()) return status;
+
+  server->runtime_service_ = std::make_unique<RuntimeServiceImpl>(config);
+  server->image_service_ = std::make_unique<ImageServiceImpl>();
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(StrCat("unix:", server->socket_path_.string()),
+                           grpc::InsecureServerCredentials());
+  builder.RegisterService(server->runtime_service_.get());
+  builder.RegisterService(server->image_service_.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(settings->api.grpc_max_recv_msg_size));
+  builder.SetMaxSendMessageSize(static_cast<int>(settings->api.grpc_max_send_msg_size));
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<RequestLogFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr) {
+    return absl::UnavailableError(
+        StrCat("cannot listen on unix socket ", server->socket_path_.string()));
+  }
+  if (::chmod(server->socket_path_.c_str(), 0660) != 0) {
+    int err = errno;
+    server->Shutdown(absl::ZeroDuration());
+    return absl::InternalError(StrCat("cannot set mode 0660 on ",
+                                            server->socket_path_.string(), ": ",
+                                            std::strerror(err)));
+  }
+  spdlog::info("Serving CRI on unix://{}", server->socket_path_.string());
+  return server;
+}
+
+void CriServer::Shutdown(absl::Duration grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+  if (::unlink(socket_path_.c_str()) != 0 && errno != ENOENT) {
+    spdlog::warn("Cannot remove socket {}: {}", socket_path_.string(), std::strerror(errno));
+  }
+}
+
+CriServer::CriServer(StartTag) {}
+
+CriServer::~CriServer() { Shutdown(absl::ZeroDuration()); }
+
+}  // namespace crio::server

@@ -1,0 +1,68 @@
+#include "runtime_service.h"
+
+#include "crio/build_info.h"
+#include "crio/config/render.h"
+#include "crio/network/readiness.h"
+
+namespace crio::server {
+namespace {
+
+// The CRI version string CRI-O answers in VersionResponse.version.
+constexpr char kKubeRuntimeApiVersion[] = "0.1.0";
+constexpr char kRuntimeName[] = "crio-cpp";
+
+void AddCondition(runtime::v1::RuntimeStatus* status, const char* type, bool ready,
+                  const std::string& reason, const std::string& message) {
+  runtime::v1::RuntimeCondition* condition = status->add_conditions();
+  condition->set_type(type);
+  condition->set_status(ready);
+  condition->set_reason(reason);
+  condition->set_message(message);
+}
+
+}  // namespace
+
+grpc::Status RuntimeServiceImpl::Version(grpc::ServerContext*, const runtime::v1::VersionRequest*,
+                                         runtime::v1::VersionResponse* response) {
+  response->set_version(kKubeRuntimeApiVersion);
+  response->set_runtime_name(kRuntimeName);
+  response->set_runtime_version(build_info::kVersion);
+  response->set_runtime_api_version("v1");
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*,
+                                        const runtime::v1::StatusRequest* request,
+                                        runtime::v1::StatusResponse* response) {
+  std::shared_ptr<const config::Config> config = config_->Get();
+  // The daemon checked every handler's runtime at startup and serves: the runtime is ready.
+  AddCondition(response->mutable_status(), "RuntimeReady", true, "", "");
+  network::Readiness network = network::NetworkReadiness();
+  AddCondition(response->mutable_status(), "NetworkReady", network.ready, network.reason,
+               network.message);
+
+  // Like CRI-O: every handler by name, then the default one again under the empty name. No
+  // handler feature (recursive read-only mounts, user namespaces) is supported yet.
+  for (const auto& [name, handler] : config->runtime.runtimes) {
+    response->add_runtime_handlers()->set_name(name);
+  }
+  response->add_runtime_handlers()->set_name("");
+  response->mutable_features();
+
+  if (request->verbose()) {
+    (*response->mutable_info())["config"] = config::RenderJson(*config);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeServiceImpl::RuntimeConfig(grpc::ServerContext*,
+                                               const runtime::v1::RuntimeConfigRequest*,
+                                               runtime::v1::RuntimeConfigResponse* response) {
+  std::shared_ptr<const config::Config> config = config_->Get();
+  response->mutable_linux()->set_cgroup_driver(config->runtime.cgroup_manager == "systemd"
+                                                   ? runtime::v1::SYSTEMD
+                                                   : runtime::v1::CGROUPFS);
+  return grpc::Status::OK;
+}
+
+}  // namespace crio::server
