@@ -32,6 +32,11 @@ class FilterSink : public spdlog::sinks::base_sink<std::mutex> {
     target_->log(msg);
   }
   void flush_() override { target_->flush(); }
+  // The target does the formatting, so it must get the pattern.
+  void set_pattern_(const std::string& pattern) override { target_->set_pattern(pattern); }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> formatter) override {
+    target_->set_formatter(std::move(formatter));
+  }
 
  private:
   std::shared_ptr<spdlog::sinks::sink> target_;

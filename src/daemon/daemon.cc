@@ -132,10 +132,11 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
       Reload(sources, *holder);
       continue;
     }
-    spdlog::info("Received {}, shutting down", strsignal(signo));
+    spdlog::info("Received SIG{}, shutting down", sigabbrev_np(signo));
     (void)NotifyServiceManager("STOPPING=1");
     (*server)->Shutdown(kShutdownGrace);
     spdlog::info("Shutdown complete");
+    spdlog::default_logger()->flush();
     return 0;
   }
 }

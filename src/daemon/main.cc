@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   for (const auto& [spec, option] : flags) {
     if (option->count() == 0) continue;
     std::vector<std::string> values = flag_values[spec->DottedName()];
-    if (values.empty()) values = {"true"};
+    // A bare boolean flag ("--selinux") arrives with no value, or with an empty one.
+    if (values.empty() || (values.size() == 1 && values[0].empty())) values = {"true"};
     sources.overrides.push_back({spec->DottedName(), values});
   }
 

@@ -24,6 +24,7 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
   server->socket_path_ = settings->api.listen;
   if (auto status = PrepareSocketPath(server->socket_path_); !status.ok()) return status;
 
+  server->calls_ = std::make_unique<InFlightCalls>();
   server->runtime_service_ = std::make_unique<RuntimeServiceImpl>(config);
   server->image_service_ = std::make_unique<ImageServiceImpl>();
 
@@ -35,7 +36,7 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
   builder.SetMaxReceiveMessageSize(static_cast<int>(settings->api.grpc_max_recv_msg_size));
   builder.SetMaxSendMessageSize(static_cast<int>(settings->api.grpc_max_send_msg_size));
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<RequestLogFactory>());
+  interceptors.push_back(std::make_unique<RequestLogFactory>(server->calls_.get()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server->server_ = builder.BuildAndStart();
@@ -55,13 +56,18 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
 }
 
 void CriServer::Shutdown(absl::Duration grace) {
-  if (stopped_) return;
+  if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
-  server_->Wait();
   if (::unlink(socket_path_.c_str()) != 0 && errno != ENOENT) {
     spdlog::warn("Cannot remove socket {}: {}", socket_path_.string(), std::strerror(errno));
   }
+  // gRPC's own deadline-based shutdown also waits for idle client connections to go away (the
+  // kubelet keeps one open), so drain the calls ourselves and then stop at once.
+  if (!calls_->WaitIdle(grace)) {
+    spdlog::warn("Calls still in flight after {}; cancelling them", absl::FormatDuration(grace));
+  }
+  server_->Shutdown(absl::ToChronoTime(absl::Now()));
+  server_->Wait();
 }
 
 CriServer::CriServer(StartTag) {}

@@ -9,6 +9,7 @@
 #include "crio/common/log.h"
 
 #include "absl/status/status.h"
+#include "absl/time/clock.h"
 
 namespace crio::server {
 namespace {
@@ -31,8 +32,14 @@ std::string_view ShortName(std::string_view method) {
 
 class RequestLog : public grpc::experimental::Interceptor {
  public:
-  explicit RequestLog(grpc::experimental::ServerRpcInfo* info)
-      : method_(info->method()), id_(NewRequestId()), start_(std::chrono::steady_clock::now()) {}
+  RequestLog(grpc::experimental::ServerRpcInfo* info, InFlightCalls* calls)
+      : method_(info->method()),
+        id_(NewRequestId()),
+        start_(std::chrono::steady_clock::now()),
+        calls_(calls) {
+    calls_->Begin();
+  }
+  ~RequestLog() override { calls_->End(); }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
@@ -59,6 +66,7 @@ class RequestLog : public grpc::experimental::Interceptor {
   std::string method_;
   std::string id_;
   std::chrono::steady_clock::time_point start_;
+  InFlightCalls* calls_;
 };
 
 }  // namespace
@@ -66,7 +74,16 @@ class RequestLog : public grpc::experimental::Interceptor {
 grpc::experimental::Interceptor* RequestLogFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
   // gRPC takes ownership of the interceptor and deletes it when the call ends.
-  return std::make_unique<RequestLog>(info).release();
+  return std::make_unique<RequestLog>(info, calls_).release();
+}
+
+bool InFlightCalls::WaitIdle(absl::Duration timeout) const {
+  absl::Time deadline = absl::Now() + timeout;
+  while (count_.load(std::memory_order_relaxed) > 0) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return true;
 }
 
 }  // namespace crio::server

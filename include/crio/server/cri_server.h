@@ -15,6 +15,7 @@ namespace crio::server {
 
 class RuntimeServiceImpl;
 class ImageServiceImpl;
+class InFlightCalls;
 
 // The CRI gRPC API (RuntimeService and ImageService) on a unix socket.
 class CriServer {
@@ -24,8 +25,8 @@ class CriServer {
   static absl::StatusOr<std::unique_ptr<CriServer>> Start(
       std::shared_ptr<config::ConfigHolder> config);
 
-  // Stops accepting calls, lets calls in flight finish for up to `grace` (then cancels them),
-  // and removes the socket file. Idempotent.
+  // Removes the socket so no new client can connect, lets calls in flight finish for up to
+  // `grace`, then cancels what is left and stops. Idempotent.
   void Shutdown(absl::Duration grace);
 
   const std::filesystem::path& socket_path() const { return socket_path_; }
@@ -42,6 +43,7 @@ class CriServer {
  private:
 
   std::filesystem::path socket_path_;
+  std::unique_ptr<InFlightCalls> calls_;
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;
   std::unique_ptr<ImageServiceImpl> image_service_;
   std::unique_ptr<grpc::Server> server_;

@@ -1,0 +1,257 @@
+// The daemon on its socket: the implemented RPCs, UNIMPLEMENTED for the rest, message limits,
+// readiness notification, reload, shutdown and startup refusals.
+// The generated CRI header comes first: its Signal enum has values named like the <signal.h>
+// macros (SIGTERM, ...), which must not be defined yet when it is parsed.
+#include "daemon.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <nlohmann/json.hpp>
+
+namespace crio::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(DaemonTest, VersionReportsTheRuntimeAndCriVersion) {
+  Daemon daemon;
+  daemon.Start();
+  runtime::v1::VersionRequest request;
+  request.set_version("v1");
+  runtime::v1::VersionResponse response;
+  ASSERT_TRUE(daemon.runtime().Version(Context().get(), request, &response).ok());
+  EXPECT_EQ(response.version(), "0.1.0");
+  EXPECT_EQ(response.runtime_name(), "crio-cpp");
+  EXPECT_EQ(response.runtime_version(), "0.1.0");
+  EXPECT_EQ(response.runtime_api_version(), "v1");
+}
+
+TEST(DaemonTest, StatusReportsConditionsHandlersAndVerboseConfig) {
+  Daemon daemon("[crio.runtime.runtimes.runc]\nruntime_root = \"/run/runc-test\"\n");
+  daemon.Start();
+  runtime::v1::StatusRequest request;
+  request.set_verbose(true);
+  runtime::v1::StatusResponse response;
+  ASSERT_TRUE(daemon.runtime().Status(Context().get(), request, &response).ok());
+  ASSERT_EQ(response.status().conditions_size(), 2);
+  EXPECT_EQ(response.status().conditions(0).type(), "RuntimeReady");
+  EXPECT_TRUE(response.status().conditions(0).status());
+  const auto& network = response.status().conditions(1);
+  EXPECT_EQ(network.type(), "NetworkReady");
+  EXPECT_FALSE(network.status());
+  EXPECT_EQ(network.reason(), "NetworkPluginNotReady");
+  EXPECT_THAT(network.message(), HasSubstr("not supported yet"));
+  ASSERT_EQ(response.runtime_handlers_size(), 2);
+  EXPECT_EQ(response.runtime_handlers(0).name(), "runc");
+  EXPECT_EQ(response.runtime_handlers(1).name(), "");
+
+  ASSERT_EQ(response.info().count("config"), 1u);
+  auto config = nlohmann::json::parse(response.info().at("config"));
+  EXPECT_EQ(config["crio"]["api"]["listen"], daemon.socket().string());
+  EXPECT_EQ(config["crio"]["runtime"]["runtimes"]["runc"]["runtime_root"], "/run/runc-test");
+
+  runtime::v1::StatusResponse quiet;
+  ASSERT_TRUE(daemon.runtime().Status(Context().get(), {}, &quiet).ok());
+  EXPECT_TRUE(quiet.info().empty());
+}
+
+TEST(DaemonTest, RuntimeConfigReportsTheCgroupDriver) {
+  Daemon daemon("", {"--cgroup-manager", "cgroupfs"});
+  daemon.Start();
+  runtime::v1::RuntimeConfigResponse response;
+  ASSERT_TRUE(daemon.runtime().RuntimeConfig(Context().get(), {}, &response).ok());
+  EXPECT_EQ(response.linux().cgroup_driver(), runtime::v1::CGROUPFS);
+}
+
+TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
+  Daemon daemon;
+  daemon.Start();
+  runtime::v1::RunPodSandboxResponse run_response;
+  grpc::Status status = daemon.runtime().RunPodSandbox(Context().get(), {}, &run_response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(status.error_message(), "RunPodSandbox is not supported yet");
+
+  runtime::v1::PullImageResponse pull_response;
+  status = daemon.image().PullImage(Context().get(), {}, &pull_response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(status.error_message(), "PullImage is not supported yet");
+
+  // A server-streaming RPC ends with the same status.
+  auto context = Context();
+  auto reader = daemon.runtime().GetContainerEvents(context.get(), {});
+  runtime::v1::ContainerEventResponse event;
+  EXPECT_FALSE(reader->Read(&event));
+  status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(status.error_message(), "GetContainerEvents is not supported yet");
+
+  // Failed calls are logged at error level with their method and request id.
+  EXPECT_TRUE(Eventually([&] {
+    return daemon.Log().find("Response RunPodSandbox id=") != std::string::npos;
+  }));
+  EXPECT_THAT(daemon.Log(), HasSubstr("error Response PullImage id="));
+}
+
+TEST(DaemonTest, ReceiveLimitComesFromTheConfiguration) {
+  Daemon daemon("[crio.api]\ngrpc_max_recv_msg_size = 1024\n");
+  daemon.Start();
+  runtime::v1::VersionRequest request;
+  request.set_version(std::string(4096, 'x'));
+  runtime::v1::VersionResponse response;
+  grpc::Status status = daemon.runtime().Version(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  request.set_version("v1");
+  EXPECT_TRUE(daemon.runtime().Version(Context().get(), request, &response).ok());
+}
+
+TEST(DaemonTest, SocketIsMode0660) {
+  Daemon daemon;
+  daemon.Start();
+  struct stat st {};
+  ASSERT_EQ(::stat(daemon.socket().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+}
+
+TEST(DaemonTest, CreatesTheSocketDirectory) {
+  TempDir dir;
+  std::filesystem::path socket = dir.path() / "nested" / "run" / "crio.sock";
+  Daemon daemon("", {"--listen", socket.string()});  // the last --listen wins
+  Process crio(daemon.Command(), dir.path() / "crio.log");
+  EXPECT_TRUE(Eventually([&] { return std::filesystem::exists(socket); })) << crio.Output();
+  crio.Signal(SIGTERM);
+  EXPECT_EQ(crio.Wait(std::chrono::seconds(15)), 0);
+}
+
+TEST(DaemonTest, NotifiesTheServiceManagerWhenReady) {
+  TempDir dir;
+  std::filesystem::path notify = dir.path() / "notify.sock";
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, notify.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+
+  Daemon daemon("", {}, {{"NOTIFY_SOCKET", notify.string()}});
+  daemon.Start();
+  char buffer[64] = {};
+  ssize_t n = ::recv(fd, buffer, sizeof(buffer) - 1, 0);
+  ::close(fd);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buffer, static_cast<size_t>(n)), "READY=1");
+}
+
+TEST(DaemonTest, SighupReloadsTheLogLevel) {
+  Daemon daemon("[crio.runtime]\nlog_level = \"info\"\n");
+  daemon.Start();
+  runtime::v1::VersionResponse response;
+  ASSERT_TRUE(daemon.runtime().Version(Context().get(), {}, &response).ok());
+  EXPECT_THAT(daemon.Log(), Not(HasSubstr("Request Version")));
+
+  daemon.dir().Write("crio.conf.d/50-debug.conf", "[crio.runtime]\nlog_level = \"debug\"\n");
+  daemon.process().Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {
+    return daemon.Log().find("crio.runtime.log_level changed from \"info\" to \"debug\"") !=
+           std::string::npos;
+  })) << daemon.Log();
+  ASSERT_TRUE(daemon.runtime().Version(Context().get(), {}, &response).ok());
+  EXPECT_TRUE(Eventually([&] { return daemon.Log().find("Request Version") != std::string::npos; }));
+
+  // A broken file on reload keeps the running configuration.
+  daemon.dir().Write("crio.conf.d/60-broken.conf", "[crio.runtime]\nlog_level = 3\n");
+  daemon.process().Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {
+    return daemon.Log().find("Reload failed, keeping the running configuration") != std::string::npos;
+  })) << daemon.Log();
+  EXPECT_THAT(daemon.Log(), HasSubstr("60-broken.conf:2: crio.runtime.log_level"));
+  ASSERT_TRUE(daemon.runtime().Version(Context().get(), {}, &response).ok());
+}
+
+TEST(DaemonTest, SigtermStopsAndRemovesTheSocket) {
+  for (int signo : {SIGTERM, SIGINT}) {
+    Daemon daemon;
+    daemon.Start();
+    ASSERT_TRUE(std::filesystem::exists(daemon.socket()));
+    daemon.process().Signal(signo);
+    std::optional<int> code = daemon.process().Wait(std::chrono::seconds(15));
+    ASSERT_TRUE(code.has_value()) << "crio did not stop";
+    EXPECT_EQ(*code, 0) << daemon.Log();
+    EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+    EXPECT_THAT(daemon.Log(), HasSubstr("Shutdown complete"));
+  }
+}
+
+TEST(DaemonTest, RefusesASocketALiveDaemonServes) {
+  Daemon first;
+  first.Start();
+  Daemon second("", {"--listen", first.socket().string()});
+  RunResult result = second.StartExpectingExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("another daemon is already serving on " + first.socket().string()));
+  // The first daemon is untouched.
+  runtime::v1::VersionResponse response;
+  EXPECT_TRUE(first.runtime().Version(Context().get(), {}, &response).ok());
+}
+
+TEST(DaemonTest, ReplacesAStaleSocket) {
+  Daemon daemon;
+  // A socket file nobody listens on, as a daemon killed with SIGKILL leaves behind.
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, daemon.socket().c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ::close(fd);
+  daemon.Start();
+  EXPECT_THAT(daemon.Log(), HasSubstr("Removed stale socket"));
+}
+
+TEST(DaemonTest, RefusesToReplaceSomethingThatIsNotASocket) {
+  Daemon daemon;
+  daemon.dir().Write("crio.sock", "precious");
+  RunResult result = daemon.StartExpectingExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("exists and is not a socket"));
+}
+
+TEST(DaemonTest, BrokenConfigurationStopsStartupBeforeAnyState) {
+  Daemon daemon("[crio.runtime]\ncgroup_manager = \"cgroupv3\"\n");
+  RunResult result = daemon.StartExpectingExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("crio.conf:2: crio.runtime.cgroup_manager"));
+  EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+}
+
+TEST(DaemonTest, UnparsableConfigurationStopsStartup) {
+  Daemon daemon("[crio.api\nlisten = 3\n");
+  RunResult result = daemon.StartExpectingExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("crio.conf:1: invalid TOML"));
+  EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+}
+
+TEST(DaemonTest, MissingRuntimeStopsStartup) {
+  Daemon daemon("[crio.runtime.runtimes.runc]\nruntime_path = \"/nonexistent/runc\"\n");
+  RunResult result = daemon.StartExpectingExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("runtime_path /nonexistent/runc is not an executable file"));
+  EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+}
+
+TEST(DaemonTest, UnknownKeysAndUnsupportedOptionsAreWarnings) {
+  Daemon daemon("[crio.api]\nlistn = \"x\"\n[crio]\nroot = \"/srv/elsewhere\"\n");
+  daemon.Start();
+  EXPECT_THAT(daemon.Log(), HasSubstr("crio.conf:2: crio.api.listn: unknown option"));
+  EXPECT_THAT(daemon.Log(), HasSubstr("crio.root is set but not supported yet"));
+}
+
+}  // namespace
+}  // namespace crio::testing

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crio::testing {
+
+// A child process for integration tests: stdout and stderr go to one file, and the process is
+// killed and reaped when the object goes away, so a failing test leaks nothing.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::filesystem::path output,
+          std::map<std::string, std::string> extra_env = {});
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void Signal(int signo) const;
+  // The exit status (128+N for a signal), or nullopt when it is still running after `timeout`.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  std::string Output() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  std::filesystem::path output_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs a command to completion (killed after `timeout`).
+RunResult Run(const std::vector<std::string>& argv,
+              std::chrono::milliseconds timeout = std::chrono::seconds(30),
+              std::map<std::string, std::string> extra_env = {});
+
+// A fresh directory under /tmp, removed with everything in it at the end.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path Write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Polls `condition` every 10 ms until it holds or `timeout` passes.
+template <class Condition>
+bool Eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    ::usleep(10000);
+  }
+  return condition();
+}
+
+}  // namespace crio::testing
