@@ -9,8 +9,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "crio/common/unique_fd.h"
 #include "crio/common/strings.h"
+#include "crio/common/unique_fd.h"
 
 namespace crio {
 namespace {
@@ -50,11 +50,13 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
   if (auto status = WriteAll(fd.get(), content, tmp_path); !status.ok()) return fail(status);
   if (::fsync(fd.get()) != 0) return fail(ErrnoError("fsync", tmp_path, errno));
   fd.Reset();
-  if (::rename(tmp_path.c_str(), path.c_str()) != 0) return fail(ErrnoError("rename to", path, errno));
+  if (::rename(tmp_path.c_str(), path.c_str()) != 0)
+    return fail(ErrnoError("rename to", path, errno));
 
   // The rename is durable only once the directory entry itself reaches the disk.
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir_fd.valid() || ::fsync(dir_fd.get()) != 0) return ErrnoError("fsync directory", dir, errno);
+  if (!dir_fd.valid() || ::fsync(dir_fd.get()) != 0)
+    return ErrnoError("fsync directory", dir, errno);
   return absl::OkStatus();
 }
 

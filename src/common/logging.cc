@@ -9,7 +9,6 @@
 #include "crio/common/log.h"
 #include "crio/common/strings.h"
 
-
 namespace crio {
 namespace {
 
@@ -76,8 +75,7 @@ absl::Status ConfigureLogging(std::string_view level, std::string_view filter) {
     try {
       compiled = std::make_shared<const std::regex>(std::string(filter));
     } catch (const std::regex_error& e) {
-      return absl::InvalidArgumentError(
-          StrCat("invalid log filter \"", filter, "\": ", e.what()));
+      return absl::InvalidArgumentError(StrCat("invalid log filter \"", filter, "\": ", e.what()));
     }
   }
   InstallLogger()->SetFilter(std::move(compiled));

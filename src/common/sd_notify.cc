@@ -10,8 +10,8 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
-#include "crio/common/unique_fd.h"
 #include "crio/common/strings.h"
+#include "crio/common/unique_fd.h"
 
 namespace crio {
 

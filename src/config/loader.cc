@@ -10,8 +10,8 @@
 #include <toml.hpp>
 
 #include "crio/common/atomic_file.h"
-#include "crio/config/options.h"
 #include "crio/common/strings.h"
+#include "crio/config/options.h"
 
 namespace crio::config {
 namespace {
@@ -45,7 +45,7 @@ absl::StatusOr<Value> ToValue(const TomlValue& value) {
         if (!item.is_string()) {
           return absl::InvalidArgumentError(
               StrCat("expected an array of strings, found an item of type ",
-                           toml::stringize(item.type())));
+                     toml::stringize(item.type())));
         }
         items.push_back(item.as_string().str);
       }
@@ -62,12 +62,13 @@ template <class Owner>
 absl::Status AssignOption(const OptionSpec<Owner>& spec, std::string_view dotted_name,
                           const TomlValue& raw, Owner& owner, const Document& doc) {
   absl::StatusOr<Value> value = ToValue(raw);
-  if (!value.ok()) return ErrorAt(doc.source, LineOf(raw), dotted_name, View(value.status().message()));
+  if (!value.ok())
+    return ErrorAt(doc.source, LineOf(raw), dotted_name, View(value.status().message()));
   FieldRef field = spec.field(owner);
   if (field.index() != value->index()) {
-    return ErrorAt(doc.source, LineOf(raw), dotted_name,
-                   StrCat("expected a value of type ", TypeName(Get(field)), ", got ",
-                                TypeName(*value)));
+    return ErrorAt(
+        doc.source, LineOf(raw), dotted_name,
+        StrCat("expected a value of type ", TypeName(Get(field)), ", got ", TypeName(*value)));
   }
   if (auto status = CheckValue(spec, *value); !status.ok()) {
     return ErrorAt(doc.source, LineOf(raw), dotted_name, View(status.message()));
@@ -82,9 +83,8 @@ void WarnUnknown(const Document& doc, const TomlValue& value, std::string_view d
 }
 
 // CRI-O tables that we recognise but do not model yet.
-constexpr std::string_view kUnsupportedTables[] = {"crio.runtime.workloads",
-                                                   "crio.nri.default_validator",
-                                                   "crio.checkpoint_restore"};
+constexpr std::string_view kUnsupportedTables[] = {
+    "crio.runtime.workloads", "crio.nri.default_validator", "crio.checkpoint_restore"};
 
 void WarnUnsupported(const Document& doc, const TomlValue& value, std::string_view dotted_name) {
   doc.warnings.push_back(Diagnostic{std::string(doc.source), LineOf(value),
@@ -233,8 +233,7 @@ absl::Status Validate(const Config& config) {
     for (const auto& [name, handler] : config.runtime.runtimes) names.push_back(name);
     return absl::InvalidArgumentError(StrCat(
         "crio.runtime.default_runtime: no [crio.runtime.runtimes.", config.runtime.default_runtime,
-        "] table is configured (handlers: ",
-        names.empty() ? "none" : StrJoin(names, ", "), ")"));
+        "] table is configured (handlers: ", names.empty() ? "none" : StrJoin(names, ", "), ")"));
   }
   if (config.api.listen.empty() || config.api.listen.front() != '/') {
     return absl::InvalidArgumentError(StrCat(
@@ -252,7 +251,8 @@ absl::StatusOr<Loaded> Load(const Sources& sources) {
 
   std::error_code ec;
   if (std::filesystem::exists(sources.config_file, ec)) {
-    if (auto status = MergeFile(sources.config_file, loaded.config, loaded.warnings); !status.ok()) {
+    if (auto status = MergeFile(sources.config_file, loaded.config, loaded.warnings);
+        !status.ok()) {
       return status;
     }
     loaded.files.push_back(sources.config_file);
@@ -274,7 +274,8 @@ absl::StatusOr<Loaded> Load(const Sources& sources) {
     }
     std::sort(dropins.begin(), dropins.end());
     for (const auto& path : dropins) {
-      if (auto status = MergeFile(path, loaded.config, loaded.warnings); !status.ok()) return status;
+      if (auto status = MergeFile(path, loaded.config, loaded.warnings); !status.ok())
+        return status;
       loaded.files.push_back(path);
     }
   }
@@ -316,8 +317,8 @@ std::vector<Change> Diff(const Config& before, const Config& after) {
     Value old_value = Get(spec.field(old_copy));
     Value new_value = Get(spec.field(new_copy));
     if (old_value != new_value) {
-      changes.push_back({spec.DottedName(), FormatToml(old_value), FormatToml(new_value),
-                         EffectOf(spec)});
+      changes.push_back(
+          {spec.DottedName(), FormatToml(old_value), FormatToml(new_value), EffectOf(spec)});
     }
   }
   // Handler tables are reloadable as a whole in CRI-O; we act on none of their options yet.

@@ -17,10 +17,13 @@ constexpr Reload kRestart = Reload::kRestart;
 constexpr Support kYes = Support::kSupported;
 constexpr Support kNo = Support::kNotYet;
 
-const Strings kDefaultCapabilities = {"CHOWN",  "DAC_OVERRIDE", "FSETID",
-                                      "FOWNER", "SETGID",       "SETUID",
+const Strings kDefaultCapabilities = {"CHOWN",   "DAC_OVERRIDE",     "FSETID",
+                                      "FOWNER",  "SETGID",           "SETUID",
                                       "SETPCAP", "NET_BIND_SERVICE", "KILL"};
 
+// The tables below are data, laid out one option per row group; clang-format would put every
+// field on its own line.
+// clang-format off
 std::vector<ConfigOption> BuildConfigOptions() {
   return {
       // [crio]
@@ -426,6 +429,8 @@ std::vector<HandlerOption> BuildHandlerOptions() {
   };
 }
 
+// clang-format on
+
 #undef FIELD
 #undef HFIELD
 
@@ -443,8 +448,8 @@ const std::vector<HandlerOption>& HandlerOptions() {
 
 const std::vector<std::string_view>& Tables() {
   static const std::vector<std::string_view> tables = {
-      "crio",          "crio.api",     "crio.runtime", "crio.image", "crio.network",
-      "crio.metrics",  "crio.tracing", "crio.stats",   "crio.nri"};
+      "crio",         "crio.api",     "crio.runtime", "crio.image", "crio.network",
+      "crio.metrics", "crio.tracing", "crio.stats",   "crio.nri"};
   return tables;
 }
 

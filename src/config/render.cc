@@ -10,8 +10,7 @@ namespace crio::config {
 namespace {
 
 std::string Comment(std::string_view description, Support support) {
-  return StrCat("# ", description, support == Support::kNotYet ? " (not supported yet)" : "",
-                      "\n");
+  return StrCat("# ", description, support == Support::kNotYet ? " (not supported yet)" : "", "\n");
 }
 
 // Markdown table cells end at "|".
@@ -40,7 +39,7 @@ std::string RenderToml(const Config& config) {
     for (const ConfigOption& spec : ConfigOptions()) {
       if (spec.table != table) continue;
       StrAppend(&out, "\n", Comment(spec.description, spec.support), spec.key, " = ",
-                      FormatToml(Get(spec.field(copy))), "\n");
+                FormatToml(Get(spec.field(copy))), "\n");
     }
     if (table != "crio.runtime") continue;
     // Handler tables belong under [crio.runtime]; TOML allows them before the next section.
@@ -48,7 +47,7 @@ std::string RenderToml(const Config& config) {
       StrAppend(&out, "\n[crio.runtime.runtimes.", name, "]\n");
       for (const HandlerOption& spec : HandlerOptions()) {
         StrAppend(&out, Comment(spec.description, spec.support), spec.key, " = ",
-                        FormatToml(Get(spec.field(handler))), "\n");
+                  FormatToml(Get(spec.field(handler))), "\n");
       }
     }
   }
@@ -102,29 +101,30 @@ std::string RenderReference() {
       "- An empty `monitor_path` and `pinns_path` mean the `conmon` and `pinns` installed with "
       "crio-cpp (`/usr/local/libexec/crio/`), not a `$PATH` lookup.\n";
   for (std::string_view table : Tables()) {
-    StrAppend(&out, "\n## [", table, "]\n\n| Option | Type | Default | Flag | Reload | "
-                          "Supported | Description |\n|---|---|---|---|---|---|---|\n");
+    StrAppend(&out, "\n## [", table,
+              "]\n\n| Option | Type | Default | Flag | Reload | "
+              "Supported | Description |\n|---|---|---|---|---|---|---|\n");
     for (const ConfigOption& spec : ConfigOptions()) {
       if (spec.table != table) continue;
       StrAppend(&out, "| `", spec.key, "` | ", TypeName(spec.default_value), " | `",
-                      EscapePipes(FormatToml(spec.default_value)), "` | ",
-                      spec.flag.empty() ? "" : StrCat("`--", spec.flag, "`"), " | ",
-                      spec.reload == Reload::kLive ? "live" : "restart", " | ",
-                      spec.support == Support::kSupported ? "yes" : "not yet", " | ",
-                      spec.description, " |\n");
+                EscapePipes(FormatToml(spec.default_value)), "` | ",
+                spec.flag.empty() ? "" : StrCat("`--", spec.flag, "`"), " | ",
+                spec.reload == Reload::kLive ? "live" : "restart", " | ",
+                spec.support == Support::kSupported ? "yes" : "not yet", " | ", spec.description,
+                " |\n");
     }
     if (table != "crio.runtime") continue;
     StrAppend(&out,
-                    "\n## [crio.runtime.runtimes.NAME]\n\nOne table per runtime handler. A "
-                    "drop-in that sets some keys of an existing handler changes only those keys. "
-                    "The whole table is reloadable in CRI-O.\n\n| Option | Type | Default | Reload "
-                    "| Supported | Description |\n|---|---|---|---|---|---|\n");
+              "\n## [crio.runtime.runtimes.NAME]\n\nOne table per runtime handler. A "
+              "drop-in that sets some keys of an existing handler changes only those keys. "
+              "The whole table is reloadable in CRI-O.\n\n| Option | Type | Default | Reload "
+              "| Supported | Description |\n|---|---|---|---|---|---|\n");
     for (const HandlerOption& spec : HandlerOptions()) {
       StrAppend(&out, "| `", spec.key, "` | ", TypeName(spec.default_value), " | `",
-                      FormatToml(spec.default_value), "` | ",
-                      spec.reload == Reload::kLive ? "live" : "restart", " | ",
-                      spec.support == Support::kSupported ? "yes" : "not yet", " | ",
-                      spec.description, " |\n");
+                FormatToml(spec.default_value), "` | ",
+                spec.reload == Reload::kLive ? "live" : "restart", " | ",
+                spec.support == Support::kSupported ? "yes" : "not yet", " | ", spec.description,
+                " |\n");
     }
   }
   return out;

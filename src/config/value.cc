@@ -1,8 +1,8 @@
 // Conversions between option values, their TOML text and their command-line text.
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <charconv>
+#include <cstdio>
 #include <regex>
 
 #include "crio/common/strings.h"
@@ -20,11 +20,21 @@ std::string QuoteToml(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -129,9 +139,8 @@ absl::Status CheckValue(const OptionSpec<Owner>& spec, const Value& value) {
       bool found = false;
       for (std::string_view choice : spec.choices) found = found || choice == *text;
       if (!found) {
-        return absl::InvalidArgumentError(StrCat("invalid value \"", *text,
-                                                       "\" (expected one of: ",
-                                                       StrJoin(spec.choices, ", "), ")"));
+        return absl::InvalidArgumentError(StrCat(
+            "invalid value \"", *text, "\" (expected one of: ", StrJoin(spec.choices, ", "), ")"));
       }
     }
   }
@@ -169,8 +178,8 @@ absl::Status CheckValue(const OptionSpec<Owner>& spec, const Value& value) {
       try {
         std::regex compiled(text);
       } catch (const std::regex_error& e) {
-        return absl::InvalidArgumentError(StrCat("invalid regular expression \"", text,
-                                                       "\": ", e.what()));
+        return absl::InvalidArgumentError(
+            StrCat("invalid regular expression \"", text, "\": ", e.what()));
       }
       return absl::OkStatus();
     }
@@ -183,7 +192,8 @@ absl::Status CheckValue(const OptionSpec<Owner>& spec, const Value& value) {
 template absl::Status CheckValue(const OptionSpec<Config>&, const Value&);
 template absl::Status CheckValue(const OptionSpec<RuntimeHandler>&, const Value&);
 
-absl::StatusOr<Value> ParseFlagValue(const Value& type_example, const std::vector<std::string>& text) {
+absl::StatusOr<Value> ParseFlagValue(const Value& type_example,
+                                     const std::vector<std::string>& text) {
   if (std::holds_alternative<std::vector<std::string>>(type_example)) {
     std::vector<std::string> items;
     for (const std::string& piece : text) {
@@ -229,8 +239,8 @@ absl::StatusOr<int64_t> ParseDuration(std::string_view text) {
   // Go's time.ParseDuration grammar: an optional sign, then one or more decimal numbers (with an
   // optional fraction) each followed by a unit; "0" alone is allowed.
   auto invalid = [&] {
-    return absl::InvalidArgumentError(StrCat(
-        "invalid duration \"", text, "\" (expected e.g. \"300ms\", \"1m30s\", \"2h\")"));
+    return absl::InvalidArgumentError(
+        StrCat("invalid duration \"", text, "\" (expected e.g. \"300ms\", \"1m30s\", \"2h\")"));
   };
   std::string_view rest = text;
   bool negative = false;
@@ -241,12 +251,13 @@ absl::StatusOr<int64_t> ParseDuration(std::string_view text) {
   if (rest == "0") return 0;
   if (rest.empty()) return invalid();
   static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
-      {"ns", 1},           {"us", 1000},          {"\xc2\xb5s", 1000}, {"\xce\xbcs", 1000},
-      {"ms", 1000000},     {"s", 1000000000},     {"m", 60000000000},  {"h", 3600000000000}};
+      {"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000}, {"\xce\xbcs", 1000},
+      {"ms", 1000000}, {"s", 1000000000}, {"m", 60000000000},  {"h", 3600000000000}};
   long double total = 0;
   while (!rest.empty()) {
     size_t digits = 0;
-    while (digits < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[digits])) || rest[digits] == '.')) {
+    while (digits < rest.size() &&
+           (std::isdigit(static_cast<unsigned char>(rest[digits])) || rest[digits] == '.')) {
       ++digits;
     }
     if (digits == 0) return invalid();

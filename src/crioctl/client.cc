@@ -23,7 +23,8 @@ absl::StatusOr<absl::Duration> ParseTimeout(const std::string& text) {
     timeout = absl::Seconds(seconds);
   } else {
     absl::StatusOr<int64_t> nanos = crio::config::ParseDuration(text);
-    if (!nanos.ok()) return absl::InvalidArgumentError(StrCat("--timeout: ", nanos.status().message()));
+    if (!nanos.ok())
+      return absl::InvalidArgumentError(StrCat("--timeout: ", nanos.status().message()));
     timeout = absl::Nanoseconds(*nanos);
   }
   return timeout <= absl::ZeroDuration() ? absl::Seconds(2) : timeout;
@@ -70,10 +71,10 @@ absl::StatusOr<Client> Client::Connect(const GlobalOptions& options) {
   args.SetMaxReceiveMessageSize(16 * 1024 * 1024);  // the kubelet's limit
   auto runtime_channel =
       grpc::CreateCustomChannel(*runtime_target, grpc::InsecureChannelCredentials(), args);
-  auto image_channel = *image_target == *runtime_target
-                           ? runtime_channel
-                           : grpc::CreateCustomChannel(*image_target,
-                                                       grpc::InsecureChannelCredentials(), args);
+  auto image_channel =
+      *image_target == *runtime_target
+          ? runtime_channel
+          : grpc::CreateCustomChannel(*image_target, grpc::InsecureChannelCredentials(), args);
   Client client;
   client.runtime_ = runtime::v1::RuntimeService::NewStub(runtime_channel);
   client.image_ = runtime::v1::ImageService::NewStub(image_channel);
@@ -89,8 +90,8 @@ std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
 
 std::string DescribeFailure(const std::string& verb, const grpc::Status& status) {
   return StrCat(verb, ": ",
-                      absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
-                      ": ", status.error_message());
+                absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())), ": ",
+                status.error_message());
 }
 
 }  // namespace crioctl

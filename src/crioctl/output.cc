@@ -4,7 +4,6 @@
 #include <yaml-cpp/yaml.h>
 #include "crio/common/strings.h"
 
-
 namespace crioctl {
 
 using crio::StrCat;
@@ -46,7 +45,8 @@ nlohmann::ordered_json ToJson(const google::protobuf::Message& message) {
   return nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
-absl::StatusOr<std::string> Render(const nlohmann::ordered_json& document, const std::string& format) {
+absl::StatusOr<std::string> Render(const nlohmann::ordered_json& document,
+                                   const std::string& format) {
   if (format == "json") return document.dump(2) + "\n";
   if (format == "yaml") {
     YAML::Emitter out;

@@ -14,6 +14,7 @@ namespace crioctl {
 nlohmann::ordered_json ToJson(const google::protobuf::Message& message);
 
 // Renders a JSON document in an output format crictl offers: "json" (indented) or "yaml".
-absl::StatusOr<std::string> Render(const nlohmann::ordered_json& document, const std::string& format);
+absl::StatusOr<std::string> Render(const nlohmann::ordered_json& document,
+                                   const std::string& format);
 
 }  // namespace crioctl

@@ -42,7 +42,8 @@ absl::Status CheckHost(const config::Config& config) {
   if (config.runtime.cgroup_manager == "systemd" && !SystemdIsInit()) {
     return absl::FailedPreconditionError(
         "crio.runtime.cgroup_manager = \"systemd\" needs systemd as the host's init, and this "
-        "host's init is not systemd; use cgroup_manager = \"cgroupfs\" (--cgroup-manager cgroupfs)");
+        "host's init is not systemd; use cgroup_manager = \"cgroupfs\" (--cgroup-manager "
+        "cgroupfs)");
   }
   return oci::CheckHandlers(config);
 }
@@ -51,14 +52,16 @@ void Reload(const config::Sources& sources, config::ConfigHolder& holder) {
   spdlog::info("SIGHUP received: reloading the configuration");
   absl::StatusOr<config::Loaded> loaded = config::Load(sources);
   if (!loaded.ok()) {
-    spdlog::error("Reload failed, keeping the running configuration: {}", loaded.status().message());
+    spdlog::error("Reload failed, keeping the running configuration: {}",
+                  loaded.status().message());
     return;
   }
   for (const auto& warning : loaded->warnings) spdlog::warn("{}", warning.ToString());
   std::shared_ptr<const config::Config> running = holder.Get();
   std::vector<config::Change> changes;
   config::Config next = config::ApplyReload(*running, loaded->config, changes);
-  if (auto status = ConfigureLogging(next.runtime.log_level, next.runtime.log_filter); !status.ok()) {
+  if (auto status = ConfigureLogging(next.runtime.log_level, next.runtime.log_filter);
+      !status.ok()) {
     spdlog::error("Reload failed, keeping the running configuration: {}", status.message());
     return;
   }
@@ -73,8 +76,8 @@ void Reload(const config::Sources& sources, config::ConfigHolder& holder) {
                      change.option, change.old_value, change.new_value);
         break;
       case config::Change::Effect::kNotSupported:
-        spdlog::warn("Reload: {} changed from {} to {}, but it is not supported yet",
-                     change.option, change.old_value, change.new_value);
+        spdlog::warn("Reload: {} changed from {} to {}, but it is not supported yet", change.option,
+                     change.old_value, change.new_value);
         break;
     }
   }
@@ -92,7 +95,8 @@ void BlockDaemonSignals() {
 }
 
 int Run(const config::Sources& sources, config::Loaded loaded) {
-  if (auto status = ConfigureLogging(loaded.config.runtime.log_level, loaded.config.runtime.log_filter);
+  if (auto status =
+          ConfigureLogging(loaded.config.runtime.log_level, loaded.config.runtime.log_filter);
       !status.ok()) {
     spdlog::critical("{}", status.message());
     return 1;

@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (config_cmd->parsed()) {
-    for (const auto& warning : loaded->warnings) std::cerr << "warning: " << warning.ToString() << "\n";
+    for (const auto& warning : loaded->warnings)
+      std::cerr << "warning: " << warning.ToString() << "\n";
     std::cout << crio::config::RenderToml(loaded->config);
     return 0;
   }

@@ -4,8 +4,8 @@
 
 #include <google/protobuf/stubs/common.h>
 #include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/version.h>
+#include <nlohmann/json.hpp>
 
 #include "absl/base/config.h"
 #include "crio/build_info.h"
@@ -43,8 +43,8 @@ std::string VersionText(bool json) {
       {"Abseil", StrCat(ABSL_LTS_RELEASE_VERSION)},
       {"spdlog", StrCat(SPDLOG_VER_MAJOR, ".", SPDLOG_VER_MINOR, ".", SPDLOG_VER_PATCH)},
       {"toml11", build_info::kToml11Version},
-      {"nlohmann_json", StrCat(NLOHMANN_JSON_VERSION_MAJOR, ".", NLOHMANN_JSON_VERSION_MINOR,
-                                     ".", NLOHMANN_JSON_VERSION_PATCH)},
+      {"nlohmann_json", StrCat(NLOHMANN_JSON_VERSION_MAJOR, ".", NLOHMANN_JSON_VERSION_MINOR, ".",
+                               NLOHMANN_JSON_VERSION_PATCH)},
       {"glibc", gnu_get_libc_version()},
   };
   if (json) {
@@ -54,8 +54,7 @@ std::string VersionText(bool json) {
   }
   std::string out;
   for (const auto& [key, value] : fields) {
-    StrAppend(&out, key, ":", std::string(15 - std::min<size_t>(key.size(), 14), ' '), value,
-                    "\n");
+    StrAppend(&out, key, ":", std::string(15 - std::min<size_t>(key.size(), 14), ' '), value, "\n");
   }
   return out;
 }

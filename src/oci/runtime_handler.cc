@@ -6,7 +6,6 @@
 
 #include <cstdlib>
 
-
 namespace crio::oci {
 namespace {
 
@@ -21,9 +20,8 @@ absl::StatusOr<std::filesystem::path> ResolveRuntimeBinary(std::string_view hand
                                                            const config::RuntimeHandler& handler) {
   if (!handler.runtime_path.empty()) {
     if (IsExecutableFile(handler.runtime_path)) return std::filesystem::path(handler.runtime_path);
-    return absl::NotFoundError(StrCat("runtime handler \"", handler_name,
-                                            "\": runtime_path ", handler.runtime_path,
-                                            " is not an executable file"));
+    return absl::NotFoundError(StrCat("runtime handler \"", handler_name, "\": runtime_path ",
+                                      handler.runtime_path, " is not an executable file"));
   }
   const char* path_env = std::getenv("PATH");
   std::string_view search = path_env != nullptr ? path_env : "/usr/local/bin:/usr/bin:/bin";
@@ -32,16 +30,16 @@ absl::StatusOr<std::filesystem::path> ResolveRuntimeBinary(std::string_view hand
     if (IsExecutableFile(candidate)) return candidate;
   }
   return absl::NotFoundError(StrCat("runtime handler \"", handler_name,
-                                          "\": no runtime_path is set and \"", handler_name,
-                                          "\" is not in $PATH (", search, ")"));
+                                    "\": no runtime_path is set and \"", handler_name,
+                                    "\" is not in $PATH (", search, ")"));
 }
 
 absl::Status CheckHandlers(const config::Config& config) {
   for (const auto& [name, handler] : config.runtime.runtimes) {
     if (handler.runtime_type != "oci") {
       return absl::UnimplementedError(StrCat("runtime handler \"", name, "\": runtime_type \"",
-                                                   handler.runtime_type,
-                                                   "\" is not supported yet (only \"oci\")"));
+                                             handler.runtime_type,
+                                             "\" is not supported yet (only \"oci\")"));
     }
     if (auto binary = ResolveRuntimeBinary(name, handler); !binary.ok()) return binary.status();
   }

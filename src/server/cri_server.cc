@@ -9,11 +9,11 @@
 #include <grpcpp/grpcpp.h>
 #include "crio/common/log.h"
 
+#include "crio/common/strings.h"
 #include "image_service.h"
 #include "request_log.h"
 #include "runtime_service.h"
 #include "socket_path.h"
-#include "crio/common/strings.h"
 
 namespace crio::server {
 
@@ -47,9 +47,8 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
   if (::chmod(server->socket_path_.c_str(), 0660) != 0) {
     int err = errno;
     server->Shutdown(absl::ZeroDuration());
-    return absl::InternalError(StrCat("cannot set mode 0660 on ",
-                                            server->socket_path_.string(), ": ",
-                                            std::strerror(err)));
+    return absl::InternalError(StrCat("cannot set mode 0660 on ", server->socket_path_.string(),
+                                      ": ", std::strerror(err)));
   }
   spdlog::info("Serving CRI on unix://{}", server->socket_path_.string());
   return server;

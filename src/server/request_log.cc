@@ -1,8 +1,8 @@
 #include "request_log.h"
 
 #include <chrono>
-#include <memory>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -19,8 +19,7 @@ using Hook = grpc::experimental::InterceptionHookPoints;
 std::string NewRequestId() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
   char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016llx",
-                static_cast<unsigned long long>(generator()));
+  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(generator()));
   return buffer;
 }
 
@@ -47,9 +46,9 @@ class RequestLog : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
-      double millis = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - start_)
-                          .count();
+      double millis =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+              .count();
       if (status.ok()) {
         spdlog::debug("Response {} id={} ok in {:.3f}ms", ShortName(method_), id_, millis);
       } else {

@@ -59,9 +59,8 @@ grpc::Status RuntimeServiceImpl::RuntimeConfig(grpc::ServerContext*,
                                                const runtime::v1::RuntimeConfigRequest*,
                                                runtime::v1::RuntimeConfigResponse* response) {
   std::shared_ptr<const config::Config> config = config_->Get();
-  response->mutable_linux()->set_cgroup_driver(config->runtime.cgroup_manager == "systemd"
-                                                   ? runtime::v1::SYSTEMD
-                                                   : runtime::v1::CGROUPFS);
+  response->mutable_linux()->set_cgroup_driver(
+      config->runtime.cgroup_manager == "systemd" ? runtime::v1::SYSTEMD : runtime::v1::CGROUPFS);
   return grpc::Status::OK;
 }
 

@@ -10,8 +10,8 @@
 
 #include "crio/common/log.h"
 
-#include "crio/common/unique_fd.h"
 #include "crio/common/strings.h"
+#include "crio/common/unique_fd.h"
 
 namespace crio::server {
 namespace {
@@ -36,8 +36,8 @@ absl::Status PrepareSocketPath(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) {
-    return absl::FailedPreconditionError(StrCat(
-        "cannot create socket directory ", path.parent_path().string(), ": ", ec.message()));
+    return absl::FailedPreconditionError(
+        StrCat("cannot create socket directory ", path.parent_path().string(), ": ", ec.message()));
   }
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
@@ -50,9 +50,9 @@ absl::Status PrepareSocketPath(const std::filesystem::path& path) {
         StrCat(path.string(), " exists and is not a socket; refusing to replace it"));
   }
   if (SomeoneListens(path)) {
-    return absl::FailedPreconditionError(StrCat(
-        "another daemon is already serving on ", path.string(),
-        "; stop it first or choose another socket with --listen"));
+    return absl::FailedPreconditionError(
+        StrCat("another daemon is already serving on ", path.string(),
+               "; stop it first or choose another socket with --listen"));
   }
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return absl::FailedPreconditionError(

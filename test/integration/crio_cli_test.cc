@@ -18,11 +18,12 @@ RunResult Crio(std::vector<std::string> args) {
 
 TEST(CrioCliTest, ConfigOutputFedBackInYieldsTheSameConfiguration) {
   TempDir dir;
-  dir.Write("crio.conf.d/10-a.conf",
-            "[crio]\nroot = \"/srv/a\"\n[crio.runtime.runtimes.crun]\nruntime_root = \"/run/crun\"\n");
-  RunResult first = Crio({"--config", dir.Write("crio.conf", "[crio.runtime]\npids_limit = 42\n").string(),
-                          "--config-dir", (dir.path() / "crio.conf.d").string(), "--log-level",
-                          "debug", "config"});
+  dir.Write(
+      "crio.conf.d/10-a.conf",
+      "[crio]\nroot = \"/srv/a\"\n[crio.runtime.runtimes.crun]\nruntime_root = \"/run/crun\"\n");
+  RunResult first = Crio(
+      {"--config", dir.Write("crio.conf", "[crio.runtime]\npids_limit = 42\n").string(),
+       "--config-dir", (dir.path() / "crio.conf.d").string(), "--log-level", "debug", "config"});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_THAT(first.output, HasSubstr("root = \"/srv/a\""));
   EXPECT_THAT(first.output, HasSubstr("pids_limit = 42"));
@@ -30,8 +31,8 @@ TEST(CrioCliTest, ConfigOutputFedBackInYieldsTheSameConfiguration) {
   EXPECT_THAT(first.output, HasSubstr("[crio.runtime.runtimes.crun]"));
 
   std::filesystem::path generated = dir.Write("generated.conf", first.output);
-  RunResult second = Crio({"--config", generated.string(), "--config-dir",
-                           (dir.path() / "empty").string(), "config"});
+  RunResult second = Crio(
+      {"--config", generated.string(), "--config-dir", (dir.path() / "empty").string(), "config"});
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(second.output, first.output);
 }
@@ -47,16 +48,20 @@ TEST(CrioCliTest, ConfigDefaultPrintsTheBuiltInConfiguration) {
 
 TEST(CrioCliTest, ConfigReportsErrorsWithFileLineAndKey) {
   TempDir dir;
-  RunResult result = Crio({"--config", dir.Write("crio.conf", "[crio.image]\nimage_volumes = \"copy\"\n").string(),
-                           "--config-dir", (dir.path() / "none").string(), "config"});
+  RunResult result =
+      Crio({"--config", dir.Write("crio.conf", "[crio.image]\nimage_volumes = \"copy\"\n").string(),
+            "--config-dir", (dir.path() / "none").string(), "config"});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_THAT(result.output, HasSubstr("crio.conf:2: crio.image.image_volumes: invalid value \"copy\""));
+  EXPECT_THAT(result.output,
+              HasSubstr("crio.conf:2: crio.image.image_volumes: invalid value \"copy\""));
 }
 
 TEST(CrioCliTest, FlagsOverrideFilesAndBoolFlagsNeedNoValue) {
   TempDir dir;
   RunResult result =
-      Crio({"--config", dir.Write("crio.conf", "[crio.metrics]\nenable_metrics = false\nmetrics_port = 1\n").string(),
+      Crio({"--config",
+            dir.Write("crio.conf", "[crio.metrics]\nenable_metrics = false\nmetrics_port = 1\n")
+                .string(),
             "--config-dir", (dir.path() / "none").string(), "--enable-metrics", "--metrics-port",
             "9537", "--registry", "quay.io", "--registry", "docker.io", "config"});
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -64,7 +69,8 @@ TEST(CrioCliTest, FlagsOverrideFilesAndBoolFlagsNeedNoValue) {
   EXPECT_THAT(result.output, HasSubstr("metrics_port = 9537"));
   EXPECT_THAT(result.output, HasSubstr("registries = [\"quay.io\", \"docker.io\"]"));
 
-  RunResult bad = Crio({"--config-dir", (dir.path() / "none").string(), "--metrics-port", "x", "config"});
+  RunResult bad =
+      Crio({"--config-dir", (dir.path() / "none").string(), "--metrics-port", "x", "config"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.output, HasSubstr("--metrics-port"));
 }
@@ -72,7 +78,8 @@ TEST(CrioCliTest, FlagsOverrideFilesAndBoolFlagsNeedNoValue) {
 TEST(CrioCliTest, MissingNamedConfigFileIsAnError) {
   RunResult result = Crio({"--config", "/nonexistent/crio.conf", "config"});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_THAT(result.output, HasSubstr("/nonexistent/crio.conf: configuration file does not exist"));
+  EXPECT_THAT(result.output,
+              HasSubstr("/nonexistent/crio.conf: configuration file does not exist"));
 }
 
 TEST(CrioCliTest, VersionPrintsBuildAndLibraryVersions) {

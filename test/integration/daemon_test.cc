@@ -91,9 +91,8 @@ TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
   EXPECT_EQ(status.error_message(), "GetContainerEvents is not supported yet");
 
   // Failed calls are logged at error level with their method and request id.
-  EXPECT_TRUE(Eventually([&] {
-    return daemon.Log().find("Response RunPodSandbox id=") != std::string::npos;
-  }));
+  EXPECT_TRUE(Eventually(
+      [&] { return daemon.Log().find("Response RunPodSandbox id=") != std::string::npos; }));
   EXPECT_THAT(daemon.Log(), HasSubstr("error Response PullImage id="));
 }
 
@@ -163,13 +162,15 @@ TEST(DaemonTest, SighupReloadsTheLogLevel) {
            std::string::npos;
   })) << daemon.Log();
   ASSERT_TRUE(daemon.runtime().Version(Context().get(), {}, &response).ok());
-  EXPECT_TRUE(Eventually([&] { return daemon.Log().find("Request Version") != std::string::npos; }));
+  EXPECT_TRUE(
+      Eventually([&] { return daemon.Log().find("Request Version") != std::string::npos; }));
 
   // A broken file on reload keeps the running configuration.
   daemon.dir().Write("crio.conf.d/60-broken.conf", "[crio.runtime]\nlog_level = 3\n");
   daemon.process().Signal(SIGHUP);
   ASSERT_TRUE(Eventually([&] {
-    return daemon.Log().find("Reload failed, keeping the running configuration") != std::string::npos;
+    return daemon.Log().find("Reload failed, keeping the running configuration") !=
+           std::string::npos;
   })) << daemon.Log();
   EXPECT_THAT(daemon.Log(), HasSubstr("60-broken.conf:2: crio.runtime.log_level"));
   ASSERT_TRUE(daemon.runtime().Version(Context().get(), {}, &response).ok());
@@ -195,7 +196,8 @@ TEST(DaemonTest, RefusesASocketALiveDaemonServes) {
   Daemon second("", {"--listen", first.socket().string()});
   RunResult result = second.StartExpectingExit();
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_THAT(result.output, HasSubstr("another daemon is already serving on " + first.socket().string()));
+  EXPECT_THAT(result.output,
+              HasSubstr("another daemon is already serving on " + first.socket().string()));
   // The first daemon is untouched.
   runtime::v1::VersionResponse response;
   EXPECT_TRUE(first.runtime().Version(Context().get(), {}, &response).ok());

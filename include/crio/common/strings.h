@@ -20,8 +20,7 @@ inline std::string_view Piece(const std::string& s) { return s; }
 inline std::string_view Piece(absl::string_view s) { return {s.data(), s.size()}; }
 inline std::string_view Piece(char c) = delete;  // ambiguous intent: use std::string(1, c)
 template <std::integral T>
-  requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-std::string Piece(T n) {
+requires(!std::same_as<T, bool> && !std::same_as<T, char>) std::string Piece(T n) {
   return std::to_string(n);
 }
 }  // namespace strings_internal

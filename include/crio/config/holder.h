@@ -12,7 +12,8 @@ namespace crio::config {
 // a reload swaps in a new one without disturbing requests in flight.
 class ConfigHolder {
  public:
-  explicit ConfigHolder(Config config) : current_(std::make_shared<const Config>(std::move(config))) {}
+  explicit ConfigHolder(Config config)
+      : current_(std::make_shared<const Config>(std::move(config))) {}
 
   std::shared_ptr<const Config> Get() const {
     absl::MutexLock lock(&mu_);

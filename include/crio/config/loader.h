@@ -38,8 +38,8 @@ struct Sources {
 
 struct Loaded {
   Config config;
-  std::vector<Diagnostic> warnings;           // unknown keys and other survivable problems
-  std::vector<std::filesystem::path> files;   // the files read, in order
+  std::vector<Diagnostic> warnings;          // unknown keys and other survivable problems
+  std::vector<std::filesystem::path> files;  // the files read, in order
 };
 
 // Builds the effective configuration from its sources and validates it. Any error (unreadable or

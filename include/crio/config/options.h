@@ -20,13 +20,13 @@ using FieldRef = std::variant<std::string*, bool*, int64_t*, std::vector<std::st
 // Extra rules a value must satisfy beyond its TOML type.
 enum class Check {
   kNone,
-  kDuration,     // Go duration syntax ("1m30s", "0s"), or empty
-  kPort,         // a decimal port 0..65535
-  kPositive,     // an integer > 0
-  kKeyValue,     // each item "key=value"
-  kUlimit,       // each item "name=soft:hard"
-  kRegex,        // a valid regular expression, or empty
-  kMapping,      // "containerID:hostID:size" ranges separated by commas, or empty
+  kDuration,  // Go duration syntax ("1m30s", "0s"), or empty
+  kPort,      // a decimal port 0..65535
+  kPositive,  // an integer > 0
+  kKeyValue,  // each item "key=value"
+  kUlimit,    // each item "name=soft:hard"
+  kRegex,     // a valid regular expression, or empty
+  kMapping,   // "containerID:hostID:size" ranges separated by commas, or empty
 };
 
 // Whether SIGHUP applies a new value without a restart (CRI-O's reload list).
@@ -85,7 +85,8 @@ absl::Status CheckValue(const OptionSpec<Owner>& spec, const Value& value);
 
 // Parses a value given as command-line text for a field of the given type: "true"/"false",
 // decimal integers, and lists as repeated or comma-separated items.
-absl::StatusOr<Value> ParseFlagValue(const Value& type_example, const std::vector<std::string>& text);
+absl::StatusOr<Value> ParseFlagValue(const Value& type_example,
+                                     const std::vector<std::string>& text);
 
 // Renders a value as TOML source text.
 std::string FormatToml(const Value& value);

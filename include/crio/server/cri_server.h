@@ -41,7 +41,6 @@ class CriServer {
   CriServer& operator=(const CriServer&) = delete;
 
  private:
-
   std::filesystem::path socket_path_;
   std::unique_ptr<InFlightCalls> calls_;
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;

@@ -16,9 +16,12 @@ Daemon::Daemon(std::string config, std::vector<std::string> extra_args,
 
 std::vector<std::string> Daemon::Command() const {
   std::vector<std::string> argv = {CrioBinary(),
-                                   "--config", (dir_.path() / "crio.conf").string(),
-                                   "--config-dir", (dir_.path() / "crio.conf.d").string(),
-                                   "--listen", socket().string()};
+                                   "--config",
+                                   (dir_.path() / "crio.conf").string(),
+                                   "--config-dir",
+                                   (dir_.path() / "crio.conf.d").string(),
+                                   "--listen",
+                                   socket().string()};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   return argv;
 }

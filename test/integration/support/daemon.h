@@ -49,7 +49,8 @@ class Daemon {
 };
 
 // A client context with a short deadline, so a hung daemon fails the test instead of blocking it.
-std::unique_ptr<grpc::ClientContext> Context(std::chrono::seconds timeout = std::chrono::seconds(5));
+std::unique_ptr<grpc::ClientContext> Context(
+    std::chrono::seconds timeout = std::chrono::seconds(5));
 
 std::string CrioBinary();
 std::string CrioctlBinary();

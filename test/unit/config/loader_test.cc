@@ -62,8 +62,8 @@ log_level = "debug"
 TEST(MergeTomlTest, DottedKeysAndInlineTablesAreTheSameTables) {
   Config config = Defaults();
   std::vector<Diagnostic> warnings;
-  ASSERT_TRUE(Merge("crio.api.listen = \"/tmp/a.sock\"\ncrio.runtime = { pids_limit = 5 }\n", config,
-                    warnings)
+  ASSERT_TRUE(Merge("crio.api.listen = \"/tmp/a.sock\"\ncrio.runtime = { pids_limit = 5 }\n",
+                    config, warnings)
                   .ok());
   EXPECT_EQ(config.api.listen, "/tmp/a.sock");
   EXPECT_EQ(config.runtime.pids_limit, 5);
@@ -72,7 +72,9 @@ TEST(MergeTomlTest, DottedKeysAndInlineTablesAreTheSameTables) {
 TEST(MergeTomlTest, UnknownKeyIsAWarningWithFileLineAndKey) {
   Config config = Defaults();
   std::vector<Diagnostic> warnings;
-  ASSERT_TRUE(Merge("[crio.api]\nlisten = \"/tmp/x.sock\"\nlistn = \"/tmp/y.sock\"\n", config, warnings).ok());
+  ASSERT_TRUE(
+      Merge("[crio.api]\nlisten = \"/tmp/x.sock\"\nlistn = \"/tmp/y.sock\"\n", config, warnings)
+          .ok());
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0].source, "test.conf");
   EXPECT_EQ(warnings[0].line, 3);
@@ -84,9 +86,10 @@ TEST(MergeTomlTest, UnknownKeyIsAWarningWithFileLineAndKey) {
 TEST(MergeTomlTest, UnknownTopLevelTableAndUnsupportedCrioTablesWarn) {
   Config config = Defaults();
   std::vector<Diagnostic> warnings;
-  ASSERT_TRUE(Merge("[other]\na = 1\n[crio.runtime.workloads.mgmt]\nactivation_annotation = \"x\"\n",
-                    config, warnings)
-                  .ok());
+  ASSERT_TRUE(
+      Merge("[other]\na = 1\n[crio.runtime.workloads.mgmt]\nactivation_annotation = \"x\"\n",
+            config, warnings)
+          .ok());
   ASSERT_EQ(warnings.size(), 2u);
   EXPECT_EQ(warnings[0].key, "crio.runtime.workloads");
   EXPECT_THAT(warnings[0].message, HasSubstr("not supported yet"));
@@ -125,13 +128,16 @@ TEST(MergeTomlTest, ValueChecksNameTheProblem) {
   std::vector<Diagnostic> warnings;
   EXPECT_THAT(Merge("[crio.api]\nstream_port = \"70000\"\n", config, warnings).message(),
               HasSubstr("invalid port"));
-  EXPECT_THAT(Merge("[crio.image]\npull_progress_timeout = \"10 minutes\"\n", config, warnings).message(),
-              HasSubstr("invalid duration"));
-  EXPECT_THAT(Merge("[crio.runtime]\ndefault_ulimits = [\"nofile=1024\"]\n", config, warnings).message(),
-              HasSubstr("name=soft:hard"));
-  EXPECT_THAT(Merge("[crio.runtime]\ndefault_sysctls = [\"net.ipv4.ip_forward\"]\n", config, warnings)
-                  .message(),
-              HasSubstr("key=value"));
+  EXPECT_THAT(
+      Merge("[crio.image]\npull_progress_timeout = \"10 minutes\"\n", config, warnings).message(),
+      HasSubstr("invalid duration"));
+  EXPECT_THAT(
+      Merge("[crio.runtime]\ndefault_ulimits = [\"nofile=1024\"]\n", config, warnings).message(),
+      HasSubstr("name=soft:hard"));
+  EXPECT_THAT(
+      Merge("[crio.runtime]\ndefault_sysctls = [\"net.ipv4.ip_forward\"]\n", config, warnings)
+          .message(),
+      HasSubstr("key=value"));
   EXPECT_THAT(Merge("[crio.runtime]\nlog_filter = \"([a\"\n", config, warnings).message(),
               HasSubstr("invalid regular expression"));
   EXPECT_THAT(Merge("[crio.api]\ngrpc_max_recv_msg_size = 0\n", config, warnings).message(),
@@ -192,11 +198,11 @@ TEST(LoadTest, FilesApplyInOrderThenOverrides) {
 
   absl::StatusOr<Loaded> loaded = Load(sources);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_EQ(loaded->config.crio.root, "/second");          // the last drop-in wins
-  EXPECT_EQ(loaded->config.crio.runroot, "/run/first");    // set only by the first drop-in
+  EXPECT_EQ(loaded->config.crio.root, "/second");        // the last drop-in wins
+  EXPECT_EQ(loaded->config.crio.runroot, "/run/first");  // set only by the first drop-in
   EXPECT_EQ(loaded->config.crio.storage_option, std::vector<std::string>{"c"});  // arrays replace
-  EXPECT_EQ(loaded->config.runtime.pids_limit, 10);        // set only by the main file
-  EXPECT_EQ(loaded->config.runtime.log_level, "debug");    // the command line wins
+  EXPECT_EQ(loaded->config.runtime.pids_limit, 10);      // set only by the main file
+  EXPECT_EQ(loaded->config.runtime.log_level, "debug");  // the command line wins
   ASSERT_EQ(loaded->files.size(), 3u);
   EXPECT_EQ(loaded->files[1].filename(), "10-first.conf");
   EXPECT_EQ(loaded->files[2].filename(), "20-second.conf");
@@ -211,7 +217,8 @@ TEST(LoadTest, MissingDefaultFileIsFineButAMissingNamedFileIsNot) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->config, Defaults());
   sources.config_file_required = true;
-  EXPECT_THAT(Load(sources).status().message(), HasSubstr("absent.conf: configuration file does not exist"));
+  EXPECT_THAT(Load(sources).status().message(),
+              HasSubstr("absent.conf: configuration file does not exist"));
 }
 
 TEST(LoadTest, AnErrorInADropInFailsTheLoadNamingIt) {
@@ -240,15 +247,16 @@ TEST(OverrideTest, ParsesByFieldType) {
   EXPECT_TRUE(config.metrics.enable_metrics);
   ASSERT_TRUE(ApplyOverride({"crio.metrics.metrics_port", {"9537"}}, config).ok());
   EXPECT_EQ(config.metrics.metrics_port, 9537);
-  ASSERT_TRUE(ApplyOverride({"crio.image.registries", {"quay.io", "docker.io,ghcr.io"}}, config).ok());
-  EXPECT_EQ(config.image.registries,
-            (std::vector<std::string>{"quay.io", "docker.io", "ghcr.io"}));
+  ASSERT_TRUE(
+      ApplyOverride({"crio.image.registries", {"quay.io", "docker.io,ghcr.io"}}, config).ok());
+  EXPECT_EQ(config.image.registries, (std::vector<std::string>{"quay.io", "docker.io", "ghcr.io"}));
 }
 
 TEST(OverrideTest, BadValuesNameTheFlag) {
   Config config = Defaults();
   absl::Status status = ApplyOverride({"crio.runtime.cgroup_manager", {"nope"}}, config);
-  EXPECT_THAT(status.message(), HasSubstr("command line: --cgroup-manager (crio.runtime.cgroup_manager)"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("command line: --cgroup-manager (crio.runtime.cgroup_manager)"));
   EXPECT_THAT(ApplyOverride({"crio.metrics.metrics_port", {"ninety"}}, config).message(),
               HasSubstr("expected an integer"));
   EXPECT_THAT(ApplyOverride({"crio.runtime.selinux", {"yes"}}, config).message(),

@@ -88,3 +88,18 @@ TEST(ReferenceDocTest, ListsEveryOption) {
 
 }  // namespace
 }  // namespace crio::config
+
+namespace crio::config {
+namespace {
+
+TEST(SampleConfigTest, InstalledSampleParsesCleanlyToTheDefaults) {
+  Config config = Defaults();
+  std::vector<Diagnostic> warnings;
+  ASSERT_TRUE(
+      MergeFile(std::string(CRIO_SOURCE_DIR) + "/contrib/config/crio.conf", config, warnings).ok());
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(config, Defaults());
+}
+
+}  // namespace
+}  // namespace crio::config
