@@ -11,7 +11,7 @@ build_packages=(
 )
 # Real components the integration tests and the demo drive.
 runtime_packages=(
-  runc iproute2 procps util-linux
+  runc crun conmon busybox-static iproute2 procps util-linux
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}")

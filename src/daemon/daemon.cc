@@ -10,6 +10,7 @@
 
 #include "crio/common/host.h"
 #include "crio/common/logging.h"
+#include "crio/common/reaper.h"
 #include "crio/common/sd_notify.h"
 #include "crio/config/holder.h"
 #include "crio/oci/runtime_handler.h"
@@ -105,6 +106,12 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
   if (auto status = CheckHost(loaded.config); !status.ok()) {
     spdlog::critical("{}", status.message());
     return 1;
+  }
+
+  // Monitors daemonize; as subreaper we collect them when they end instead of leaving that to an
+  // init that may reap late.
+  if (auto status = Reaper::Get().BecomeSubreaper(); !status.ok()) {
+    spdlog::warn("{}; exited monitors may linger as zombies", status.message());
   }
 
   auto holder = std::make_shared<config::ConfigHolder>(std::move(loaded.config));

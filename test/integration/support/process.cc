@@ -11,41 +11,35 @@
 #include <stdexcept>
 #include <thread>
 
+#include "crio/common/reaper.h"
+#include "crio/common/subprocess.h"
+#include "crio/common/unique_fd.h"
+
+extern char** environ;
+
 namespace crio::testing {
-namespace {
-
-int DecodeStatus(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-}  // namespace
 
 Process::Process(std::vector<std::string> argv, std::filesystem::path output,
                  std::map<std::string, std::string> extra_env)
     : output_(std::move(output)) {
-  std::vector<char*> args;
-  for (auto& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  int out = ::open(output_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out < 0) throw std::runtime_error("cannot open " + output_.string());
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    // The test runner may block signals; the child starts from a clean mask.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, STDIN_FILENO);
-    for (const auto& [key, value] : extra_env) ::setenv(key.c_str(), value.c_str(), 1);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+  crio::UniqueFd out(::open(output_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!out.valid()) throw std::runtime_error("cannot open " + output_.string());
+  crio::SpawnOptions options;
+  options.argv = std::move(argv);
+  if (!extra_env.empty()) {
+    std::vector<std::string> env;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      std::string item = *entry;
+      if (!extra_env.count(item.substr(0, item.find('=')))) env.push_back(item);
+    }
+    for (const auto& [key, value] : extra_env) env.push_back(key + "=" + value);
+    options.env = std::move(env);
   }
-  ::close(out);
+  options.stdout_fd = out.get();
+  options.stderr_fd = out.get();
+  absl::StatusOr<pid_t> pid = crio::Spawn(options);
+  if (!pid.ok()) throw std::runtime_error(std::string(pid.status().message()));
+  pid_ = *pid;
 }
 
 Process::~Process() {
@@ -59,17 +53,9 @@ void Process::Signal(int signo) const { ::kill(pid_, signo); }
 
 std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    int status = 0;
-    pid_t done = ::waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      exit_code_ = DecodeStatus(status);
-      return exit_code_;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  // Every child of the test process is collected by crio's reaper, as in the daemon.
+  exit_code_ = crio::Reaper::Get().Wait(pid_, absl::FromChrono(timeout));
+  return exit_code_;
 }
 
 std::string Process::Output() const {

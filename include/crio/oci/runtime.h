@@ -1,0 +1,103 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crio/config/config.h"
+
+namespace crio::oci {
+
+// What a runtime handler needs from the daemon-wide configuration.
+struct RuntimeSettings {
+  std::string handler_name;
+  std::filesystem::path runtime_binary;  // runc or crun
+  std::filesystem::path runtime_root;    // --root of the runtime
+  std::filesystem::path monitor_binary;  // conmon
+  std::vector<std::string> monitor_env;
+  std::filesystem::path exits_dir;          // where monitors write exit codes
+  std::filesystem::path attach_socket_dir;  // where monitors put attach sockets
+  std::string log_level = "info";
+  int64_t log_size_max = -1;
+  bool systemd_cgroup = false;
+  bool no_pivot = false;
+  bool no_sync_log = false;
+  absl::Duration create_timeout = absl::Seconds(240);
+
+  // Settings of handler `name` under `config`: the binaries resolved, empty paths defaulted
+  // (runtime_root /run/<name>, monitor the conmon installed with crio).
+  static absl::StatusOr<RuntimeSettings> FromConfig(const config::Config& config,
+                                                    const std::string& name);
+};
+
+struct CreateOptions {
+  std::string id;
+  std::string name;  // for the monitor's logs
+  std::filesystem::path bundle;       // holds config.json; the monitor's files go here too
+  std::filesystem::path log_path;     // the container's CRI log file
+  std::filesystem::path persist_dir;  // survives restarts: the monitor's exit file goes here
+  bool terminal = false;
+  bool stdin = false;
+  bool stdin_once = false;
+};
+
+// The runtime's view of a container (`runtime state`).
+struct RuntimeState {
+  std::string status;  // creating, created, running, paused, stopped
+  pid_t pid = 0;
+};
+
+struct ExecSyncResult {
+  int exit_code = 0;  // -1 with "command timed out" on stderr after a timeout, like CRI-O
+  std::string out;
+  std::string err;
+};
+
+// One runtime handler: drives the OCI runtime directly for short operations, and through the
+// monitor (conmon) for create and exec-sync, like CRI-O's runtime_oci. Thread-safe.
+class Runtime {
+ public:
+  explicit Runtime(RuntimeSettings settings) : settings_(std::move(settings)) {}
+
+  const RuntimeSettings& settings() const { return settings_; }
+
+  // Starts a monitor that runs `runtime create`; returns the container's pid once the monitor
+  // reports it. The runtime's own error text is in the error when creation fails.
+  absl::StatusOr<pid_t> Create(const CreateOptions& options);
+  absl::Status Start(const std::string& id);
+  // Sends a signal (to every process of the container when `all`).
+  absl::Status Kill(const std::string& id, int signal, bool all = false);
+  // Removes the container from the runtime; NotFound-tolerant (a missing container is success).
+  absl::Status Delete(const std::string& id);
+  absl::StatusOr<RuntimeState> State(const std::string& id);
+  // Applies an OCI LinuxResources JSON document (`runtime update --resources -`).
+  absl::Status UpdateResources(const std::string& id, const std::string& resources_json);
+  absl::Status Pause(const std::string& id);
+  absl::Status Resume(const std::string& id);
+
+  // Runs `command` in the container through a monitor in exec-sync mode and collects its output
+  // (each stream bounded at 16 MiB). `timeout` zero means none.
+  absl::StatusOr<ExecSyncResult> ExecSync(const std::string& id, const std::string& name,
+                                          const std::filesystem::path& bundle,
+                                          const std::vector<std::string>& command,
+                                          absl::Duration timeout);
+
+  // The exit file a container's monitor writes when the container ends.
+  std::filesystem::path ExitFile(const std::string& id) const { return settings_.exits_dir / id; }
+
+ private:
+  // `runtime --root R args...` returning its stdout; an error carries the runtime's stderr, and
+  // is NotFound when the runtime says the container does not exist.
+  absl::StatusOr<std::string> RunRuntime(const std::vector<std::string>& args,
+                                         std::string_view input = {});
+
+  RuntimeSettings settings_;
+};
+
+}  // namespace crio::oci

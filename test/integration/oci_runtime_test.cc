@@ -1,0 +1,252 @@
+// The OCI runtime layer against real runc and a real monitor: ours (conmon/) and Debian's conmon,
+// which must behave the same for every test here.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "bundle.h"
+#include "crio/common/reaper.h"
+#include "crio/oci/exit_watcher.h"
+#include "crio/oci/runtime.h"
+#include "process.h"
+
+namespace crio::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string NewContainerId() {
+  static std::mt19937_64 generator{std::random_device{}()};
+  char buffer[65];
+  for (int i = 0; i < 64; i += 16) {
+    std::snprintf(buffer + i, 17, "%016llx", static_cast<unsigned long long>(generator()));
+  }
+  return std::string(buffer, 64);
+}
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::stringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+// Children of this process that are still around (zombies included).
+int CountChildren() {
+  int count = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::istringstream children(ReadAll(task.path() / "children"));
+    std::string pid;
+    while (children >> pid) ++count;
+  }
+  return count;
+}
+
+class OciRuntimeTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() { ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok()); }
+
+  void SetUp() override {
+    oci::RuntimeSettings settings;
+    settings.handler_name = "runc";
+    settings.runtime_binary = "/usr/sbin/runc";
+    settings.runtime_root = dir_.path() / "runc";
+    settings.monitor_binary = GetParam() == "ours" ? CONMON_BINARY : "/usr/bin/conmon";
+    settings.monitor_env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+    settings.exits_dir = dir_.path() / "exits";
+    settings.attach_socket_dir = dir_.path() / "attach";
+    settings.create_timeout = absl::Seconds(30);
+    runtime_ = std::make_unique<oci::Runtime>(settings);
+    auto watcher = oci::ExitWatcher::Start(settings.exits_dir);
+    ASSERT_TRUE(watcher.ok()) << watcher.status();
+    exits_ = std::move(*watcher);
+  }
+
+  void TearDown() override {
+    for (const std::string& id : created_) {
+      (void)runtime_->Kill(id, SIGKILL, /*all=*/true);
+      exits_->Wait(id, absl::Seconds(10));
+      EXPECT_TRUE(runtime_->Delete(id).ok());
+    }
+    exits_.reset();
+    // Every monitor and runtime process has been collected: nothing is left behind.
+    EXPECT_TRUE(Eventually([] { return CountChildren() == 0; }, std::chrono::seconds(10)))
+        << CountChildren() << " children left";
+  }
+
+  struct Created {
+    std::string id;
+    std::filesystem::path bundle;
+    std::filesystem::path log;
+    pid_t pid = 0;
+  };
+
+  Created Create(const BundleOptions& bundle_options, bool expect_ok = true) {
+    Created created;
+    created.id = NewContainerId();
+    created.bundle = dir_.path() / "bundles" / created.id.substr(0, 12);
+    created.log = dir_.path() / "logs" / (created.id.substr(0, 12) + ".log");
+    WriteBundle(created.bundle, bundle_options);
+    oci::CreateOptions options;
+    options.id = created.id;
+    options.name = "test-" + created.id.substr(0, 6);
+    options.bundle = created.bundle;
+    options.log_path = created.log;
+    options.persist_dir = created.bundle;
+    options.terminal = bundle_options.terminal;
+    absl::StatusOr<pid_t> pid = runtime_->Create(options);
+    last_create_status_ = pid.status();
+    if (pid.ok()) {
+      created_.push_back(created.id);
+      created.pid = *pid;
+    }
+    if (expect_ok) EXPECT_TRUE(pid.ok()) << pid.status();
+    return created;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<oci::Runtime> runtime_;
+  std::unique_ptr<oci::ExitWatcher> exits_;
+  std::vector<std::string> created_;
+  absl::Status last_create_status_;
+};
+
+TEST_P(OciRuntimeTest, RunsAContainerToItsExitCodeAndLogsBothStreams) {
+  Created c = Create({.args = {"sh", "-c", "echo hello; echo oops >&2; exit 3"}});
+  ASSERT_GT(c.pid, 0);
+  absl::StatusOr<oci::RuntimeState> state = runtime_->State(c.id);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->status, "created");
+  EXPECT_EQ(state->pid, c.pid);
+
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  std::optional<oci::ExitInfo> exit = exits_->Wait(c.id, absl::Seconds(20));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 3);
+  std::string log = ReadAll(c.log);
+  EXPECT_THAT(log, HasSubstr(" stdout F hello\n"));
+  EXPECT_THAT(log, HasSubstr(" stderr F oops\n"));
+}
+
+TEST_P(OciRuntimeTest, ExitZeroIsRecorded) {
+  Created c = Create({.args = {"true"}});
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  std::optional<oci::ExitInfo> exit = exits_->Wait(c.id, absl::Seconds(20));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 0);
+  EXPECT_LE(exit->finished, absl::Now());
+}
+
+TEST_P(OciRuntimeTest, KillIsReportedAs128PlusSignal) {
+  Created c = Create({});
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  EXPECT_EQ(runtime_->State(c.id)->status, "running");
+  ASSERT_TRUE(runtime_->Kill(c.id, SIGKILL).ok());
+  std::optional<oci::ExitInfo> exit = exits_->Wait(c.id, absl::Seconds(20));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 137);
+}
+
+TEST_P(OciRuntimeTest, StopEscalatesToSigkillAfterTheTimeout) {
+  // The shell ignores SIGTERM and so does its child.
+  Created c = Create({.args = {"sh", "-c", "trap '' TERM; sleep 1000 & wait"}});
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  absl::SleepFor(absl::Milliseconds(200));  // let the trap be installed
+  absl::Time start = absl::Now();
+  ASSERT_TRUE(oci::StopContainer(*runtime_, *exits_, c.id, SIGTERM, absl::Seconds(1)).ok());
+  EXPECT_GE(absl::Now() - start, absl::Seconds(1));
+  EXPECT_EQ(exits_->Wait(c.id, absl::ZeroDuration())->exit_code, 137);
+}
+
+TEST_P(OciRuntimeTest, StopWithTheSignalAloneWhenTheContainerObeys) {
+  // PID 1 of a container gets only the signals it handles, so this one handles SIGTERM.
+  Created c = Create({.args = {"sh", "-c", "trap 'exit 42' TERM; sleep 1000 & wait"}});
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  absl::SleepFor(absl::Milliseconds(200));  // let the trap be installed
+  absl::Time start = absl::Now();
+  ASSERT_TRUE(oci::StopContainer(*runtime_, *exits_, c.id, SIGTERM, absl::Seconds(20)).ok());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_EQ(exits_->Wait(c.id, absl::ZeroDuration())->exit_code, 42);
+  // Stopping again is a no-op.
+  EXPECT_TRUE(oci::StopContainer(*runtime_, *exits_, c.id, SIGTERM, absl::Seconds(1)).ok());
+}
+
+TEST_P(OciRuntimeTest, OomKillIsRecorded) {
+  // dd's 64 MiB buffer cannot fit in a 16 MiB cgroup.
+  Created c = Create({.args = {"dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"},
+                      .memory_limit = 16 * 1024 * 1024});
+  EXPECT_FALSE(oci::WasOomKilled(c.bundle));
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  std::optional<oci::ExitInfo> exit = exits_->Wait(c.id, absl::Seconds(20));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 137);
+  EXPECT_TRUE(Eventually([&] { return oci::WasOomKilled(c.bundle); }, std::chrono::seconds(5)));
+}
+
+TEST_P(OciRuntimeTest, CreateFailureCarriesTheRuntimeError) {
+  Created c = Create({.args = {"/no/such/binary"}}, /*expect_ok=*/false);
+  ASSERT_FALSE(last_create_status_.ok());
+  EXPECT_THAT(std::string(last_create_status_.message()), HasSubstr("no such file or directory"));
+}
+
+TEST_P(OciRuntimeTest, ExecSyncReturnsOutputAndExitCode) {
+  Created c = Create({});
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  absl::StatusOr<oci::ExecSyncResult> result = runtime_->ExecSync(
+      c.id, "test", c.bundle, {"sh", "-c", "echo out; echo err >&2; printf partial; exit 2"},
+      absl::Seconds(20));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 2);
+  EXPECT_EQ(result->out, "out\npartial");
+  EXPECT_EQ(result->err, "err\n");
+}
+
+TEST_P(OciRuntimeTest, ExecSyncTimeoutKillsTheCommand) {
+  Created c = Create({});
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  absl::Time start = absl::Now();
+  absl::StatusOr<oci::ExecSyncResult> result =
+      runtime_->ExecSync(c.id, "test", c.bundle, {"sleep", "30"}, absl::Seconds(1));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, -1);
+  EXPECT_EQ(result->err, "command timed out");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(15));
+}
+
+TEST_P(OciRuntimeTest, PauseAndResume) {
+  Created c = Create({});
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  ASSERT_TRUE(runtime_->Pause(c.id).ok());
+  EXPECT_EQ(runtime_->State(c.id)->status, "paused");
+  ASSERT_TRUE(runtime_->Resume(c.id).ok());
+  EXPECT_EQ(runtime_->State(c.id)->status, "running");
+}
+
+TEST_P(OciRuntimeTest, UpdateResourcesChangesTheCgroup) {
+  Created c = Create({.memory_limit = 64 * 1024 * 1024});
+  ASSERT_TRUE(runtime_->Start(c.id).ok());
+  ASSERT_TRUE(runtime_->UpdateResources(c.id, R"({"memory": {"limit": 33554432, "swap": 33554432}})").ok());
+  absl::StatusOr<oci::ExecSyncResult> limit = runtime_->ExecSync(
+      c.id, "test", c.bundle,
+      {"sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"},
+      absl::Seconds(20));
+  ASSERT_TRUE(limit.ok()) << limit.status();
+  EXPECT_EQ(limit->out, "33554432\n");
+}
+
+TEST_P(OciRuntimeTest, MissingContainerIsNotFoundAndDeleteIsIdempotent) {
+  std::string id = NewContainerId();
+  EXPECT_TRUE(absl::IsNotFound(runtime_->State(id).status()));
+  EXPECT_TRUE(absl::IsNotFound(runtime_->Kill(id, SIGTERM)));
+  EXPECT_TRUE(runtime_->Delete(id).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Monitors, OciRuntimeTest, ::testing::Values("ours", "debian"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace crio::testing
