@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build test demo install docs clean
+.PHONY: all deps build test demo bench install docs clean
 
 all: build
 
@@ -18,6 +18,10 @@ test: build
 
 demo: build
 	@bash contrib/demo.sh $(BUILD_DIR)
+
+# Benchmarks print figures (see bench/); they are not part of `make test`.
+bench: build
+	@$(BUILD_DIR)/bench/monitor_bench
 
 install: build
 	@cmake --install $(BUILD_DIR)
