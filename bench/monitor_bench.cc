@@ -81,8 +81,11 @@ Figures Measure(const std::string& monitor, const std::string& rootfs, int count
     spec["process"]["terminal"] = false;
     std::ofstream(bundle / "config.json") << spec.dump();
 
-    crio::oci::CreateOptions options{.id = id, .name = "bench", .bundle = bundle,
-                                     .log_path = bundle / "ctr.log", .persist_dir = bundle};
+    crio::oci::CreateOptions options{.id = id,
+                                     .name = "bench",
+                                     .bundle = bundle,
+                                     .log_path = bundle / "ctr.log",
+                                     .persist_dir = bundle};
     absl::Time start = absl::Now();
     absl::StatusOr<pid_t> pid = runtime.Create(options);
     if (!pid.ok()) {

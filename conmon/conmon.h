@@ -105,6 +105,8 @@ void loop_del(struct watch *w);
  * Returns 1 on deadline, 0 when done, < 0 on error. */
 int loop_run(const bool *done, uint64_t deadline_ms, struct cm_err *err);
 uint64_t monotonic_ms(void);
+/* Called after each dispatched batch (deferred frees). */
+void loop_set_after_batch(void (*fn)(void));
 
 /* ------------------------------------------------------------------ sync pipes (sync_pipe.c) */
 

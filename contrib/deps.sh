@@ -8,6 +8,7 @@ build_packages=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev
   libabsl-dev libtoml11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev
+  libarchive-dev libzstd-dev zlib1g-dev libssl-dev
 )
 # Real components the integration tests and the demo drive.
 runtime_packages=(

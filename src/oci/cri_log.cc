@@ -16,7 +16,9 @@ SplitOutput SplitCriLog(std::string_view log) {
     std::string_view stream = line.substr(first + 1, second - first - 1);
     std::string_view tag = line.substr(second + 1, third - second - 1);
     std::string_view content = line.substr(third + 1);
-    std::string* target = stream == "stdout" ? &output.out : stream == "stderr" ? &output.err : nullptr;
+    std::string* target = stream == "stdout"   ? &output.out
+                          : stream == "stderr" ? &output.err
+                                               : nullptr;
     if (target == nullptr) continue;
     target->append(content);
     // A full entry ended a line of output; a partial one continues in the next entry.

@@ -67,10 +67,12 @@ std::optional<ExitInfo> ExitWatcher::ReadExitFile(const std::string& id) const {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return std::nullopt;
   std::string_view digits = *text;
-  while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.remove_suffix(1);
+  while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' '))
+    digits.remove_suffix(1);
   int code = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+    return std::nullopt;
   return ExitInfo{code, absl::TimeFromTimespec(st.st_mtim)};
 }
 
@@ -134,12 +136,14 @@ absl::Status StopContainer(Runtime& runtime, ExitWatcher& exits, const std::stri
   if (absl::IsNotFound(sent)) return absl::OkStatus();
   if (sent.ok() && exits.Wait(id, timeout)) return absl::OkStatus();
   if (!sent.ok()) spdlog::warn("Stop signal {} to {} failed: {}", signal, id, sent.message());
-  spdlog::info("Container {} did not stop within {}; killing it", id, absl::FormatDuration(timeout));
+  spdlog::info("Container {} did not stop within {}; killing it", id,
+               absl::FormatDuration(timeout));
   absl::Status killed = runtime.Kill(id, SIGKILL);
   if (absl::IsNotFound(killed)) return absl::OkStatus();
   if (exits.Wait(id, kKillGrace)) return absl::OkStatus();
-  return absl::DeadlineExceededError(StrCat("container ", id, " did not exit after SIGKILL",
-                                            killed.ok() ? "" : StrCat(": ", View(killed.message()))));
+  return absl::DeadlineExceededError(
+      StrCat("container ", id, " did not exit after SIGKILL",
+             killed.ok() ? "" : StrCat(": ", View(killed.message()))));
 }
 
 }  // namespace crio::oci

@@ -64,8 +64,8 @@ absl::StatusOr<nlohmann::json> ReadSyncMessage(int fd, absl::Time deadline) {
   while (true) {
     auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!parsed.is_discarded() && parsed.is_object()) return parsed;
-    int wait_ms = static_cast<int>(
-        std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
+    int wait_ms =
+        static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
     if (deadline == absl::InfiniteFuture()) wait_ms = -1;
     pollfd pfd{fd, POLLIN, 0};
     int ready = ::poll(&pfd, 1, wait_ms);
@@ -76,9 +76,9 @@ absl::StatusOr<nlohmann::json> ReadSyncMessage(int fd, absl::Time deadline) {
     ssize_t n = ::read(fd, buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      return absl::UnavailableError(
-          text.empty() ? "the monitor exited without reporting"
-                       : StrCat("the monitor sent an unreadable report: ", text));
+      return absl::UnavailableError(text.empty()
+                                        ? "the monitor exited without reporting"
+                                        : StrCat("the monitor sent an unreadable report: ", text));
     }
     text.append(buffer, static_cast<size_t>(n));
   }
@@ -163,20 +163,33 @@ absl::StatusOr<pid_t> Runtime::Create(const CreateOptions& options) {
   if (!errors.ok()) return errors.status();
 
   std::vector<std::string> argv = {settings_.monitor_binary.string(),
-                                   "-b", options.bundle.string(),
-                                   "-c", options.id,
-                                   "--exit-dir", settings_.exits_dir.string(),
-                                   "-l", options.log_path.string(),
-                                   "--log-level", settings_.log_level,
-                                   "-n", options.name,
-                                   "-P", (options.bundle / "conmon-pidfile").string(),
-                                   "-p", (options.bundle / "pidfile").string(),
-                                   "--persist-dir", options.persist_dir.string(),
-                                   "-r", settings_.runtime_binary.string(),
-                                   "--runtime-arg", StrCat("--root=", settings_.runtime_root.string()),
-                                   "--socket-dir-path", settings_.attach_socket_dir.string(),
+                                   "-b",
+                                   options.bundle.string(),
+                                   "-c",
+                                   options.id,
+                                   "--exit-dir",
+                                   settings_.exits_dir.string(),
+                                   "-l",
+                                   options.log_path.string(),
+                                   "--log-level",
+                                   settings_.log_level,
+                                   "-n",
+                                   options.name,
+                                   "-P",
+                                   (options.bundle / "conmon-pidfile").string(),
+                                   "-p",
+                                   (options.bundle / "pidfile").string(),
+                                   "--persist-dir",
+                                   options.persist_dir.string(),
+                                   "-r",
+                                   settings_.runtime_binary.string(),
+                                   "--runtime-arg",
+                                   StrCat("--root=", settings_.runtime_root.string()),
+                                   "--socket-dir-path",
+                                   settings_.attach_socket_dir.string(),
                                    "--syslog",
-                                   "-u", options.id};
+                                   "-u",
+                                   options.id};
   if (settings_.systemd_cgroup) argv.push_back("-s");
   if (settings_.log_size_max >= 0) {
     argv.insert(argv.end(), {"--log-size-max", std::to_string(settings_.log_size_max)});
@@ -216,15 +229,15 @@ absl::StatusOr<pid_t> Runtime::Create(const CreateOptions& options) {
   absl::StatusOr<nlohmann::json> report = ReadSyncMessage(sync->parent.get(), deadline);
   if (!report.ok()) {
     std::string detail = DrainAvailable(errors->parent.get());
-    return absl::Status(report.status().code(),
-                        StrCat("create container ", options.id, ": ",
-                               View(report.status().message()), detail.empty() ? "" : ": ", detail));
+    return absl::Status(report.status().code(), StrCat("create container ", options.id, ": ",
+                                                       View(report.status().message()),
+                                                       detail.empty() ? "" : ": ", detail));
   }
   int64_t pid = report->value("pid", int64_t{-1});
   if (pid <= 0) {
     (void)Delete(options.id);
-    return absl::InternalError(StrCat("create container ", options.id, " failed: ",
-                                      report->value("message", "no reason given")));
+    return absl::InternalError(StrCat("create container ", options.id,
+                                      " failed: ", report->value("message", "no reason given")));
   }
   spdlog::debug("Container {} created with pid {}", options.id, pid);
   return static_cast<pid_t>(pid);
@@ -261,16 +274,24 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
   if (!errors.ok()) return errors.status();
 
   std::vector<std::string> argv = {settings_.monitor_binary.string(),
-                                   "-c", id,
-                                   "-n", name,
-                                   "-r", settings_.runtime_binary.string(),
-                                   "-p", pid_file.path.string(),
+                                   "-c",
+                                   id,
+                                   "-n",
+                                   name,
+                                   "-r",
+                                   settings_.runtime_binary.string(),
+                                   "-p",
+                                   pid_file.path.string(),
                                    "-e",
-                                   "-l", log_file.path.string(),
-                                   "--socket-dir-path", settings_.attach_socket_dir.string(),
-                                   "--log-level", settings_.log_level,
+                                   "-l",
+                                   log_file.path.string(),
+                                   "--socket-dir-path",
+                                   settings_.attach_socket_dir.string(),
+                                   "--log-level",
+                                   settings_.log_level,
                                    "--sync",
-                                   "--log-global-size-max", std::to_string(kExecSyncOutputLimit)};
+                                   "--log-global-size-max",
+                                   std::to_string(kExecSyncOutputLimit)};
   if (terminal) argv.push_back("-t");
   int64_t timeout_seconds = absl::ToInt64Seconds(absl::Ceil(timeout, absl::Seconds(1)));
   if (timeout_seconds > 0) argv.insert(argv.end(), {"-T", std::to_string(timeout_seconds)});
@@ -292,14 +313,14 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
 
   absl::Duration wait = timeout_seconds > 0 ? absl::Seconds(timeout_seconds) + kExecSyncSlack
                                             : absl::InfiniteDuration();
-  absl::Status finished =
-      ReleaseAndWaitForMonitor(*monitor, *start, errors->parent.get(), wait);
+  absl::Status finished = ReleaseAndWaitForMonitor(*monitor, *start, errors->parent.get(), wait);
   // The report is there even when the monitor exits non-zero (for instance after a timeout).
   absl::StatusOr<nlohmann::json> report = ReadSyncMessage(sync->parent.get(), absl::Now());
   if (!report.ok()) {
-    return absl::Status(finished.ok() ? report.status().code() : finished.code(),
-                        StrCat("exec in container ", id, ": ",
-                               View(finished.ok() ? report.status().message() : finished.message())));
+    return absl::Status(
+        finished.ok() ? report.status().code() : finished.code(),
+        StrCat("exec in container ", id, ": ",
+               View(finished.ok() ? report.status().message() : finished.message())));
   }
   int exit_code = static_cast<int>(report->value("exit_code", int64_t{-1}));
   std::string message = report->value("message", "");
@@ -308,12 +329,14 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
     return ExecSyncResult{-1, "", std::string(kTimedOutMessage)};
   }
   if (exit_code == -1) {
-    return absl::InternalError(StrCat("exec in container ", id, " failed: ",
-                                      message.empty() ? DrainAvailable(errors->parent.get()) : message));
+    return absl::InternalError(
+        StrCat("exec in container ", id,
+               " failed: ", message.empty() ? DrainAvailable(errors->parent.get()) : message));
   }
 
   std::error_code ec;
-  if (std::filesystem::file_size(log_file.path, ec) > static_cast<uintmax_t>(kExecSyncOutputLimit)) {
+  if (std::filesystem::file_size(log_file.path, ec) >
+      static_cast<uintmax_t>(kExecSyncOutputLimit)) {
     std::filesystem::resize_file(log_file.path, kExecSyncOutputLimit, ec);
   }
   absl::StatusOr<std::string> log = ReadFile(log_file.path);

@@ -41,9 +41,9 @@ absl::StatusOr<RuntimeSettings> RuntimeSettings::FromConfig(const config::Config
   RuntimeSettings settings;
   settings.handler_name = name;
   settings.runtime_binary = *binary;
-  settings.runtime_root =
-      handler.runtime_root.empty() ? std::filesystem::path("/run") / name
-                                   : std::filesystem::path(handler.runtime_root);
+  settings.runtime_root = handler.runtime_root.empty()
+                              ? std::filesystem::path("/run") / name
+                              : std::filesystem::path(handler.runtime_root);
   // The deprecated [crio.runtime] conmon key still wins over the default, as in CRI-O.
   if (!handler.monitor_path.empty()) {
     settings.monitor_binary = handler.monitor_path;

@@ -151,7 +151,10 @@ TEST_P(ConmonTest, LogEntriesHaveTheCriFormat) {
   EXPECT_EQ(RunToExit(c), 0);
   std::string log = ReadAll(c.log);
   // RFC 3339 with nanoseconds and the local offset, stream, tag, content.
-  EXPECT_THAT(log, MatchesRegex(R"(([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}[-+][0-9]{2}:[0-9]{2} (stdout|stderr) F [a-z ]+
+  EXPECT_THAT(
+      log,
+      MatchesRegex(
+          R"(([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}[-+][0-9]{2}:[0-9]{2} (stdout|stderr) F [a-z ]+
 )+)"));
   oci::SplitOutput split = oci::SplitCriLog(log);
   EXPECT_EQ(split.out, "hello world\n");
@@ -159,7 +162,8 @@ TEST_P(ConmonTest, LogEntriesHaveTheCriFormat) {
 }
 
 TEST_P(ConmonTest, LongLinesAndUnterminatedOutputArePartialEntries) {
-  Created c = Create({.args = {"sh", "-c", "head -c 20000 /dev/zero | tr '\\0' a; echo; printf tail"}});
+  Created c =
+      Create({.args = {"sh", "-c", "head -c 20000 /dev/zero | tr '\\0' a; echo; printf tail"}});
   EXPECT_EQ(RunToExit(c), 0);
   std::string log = ReadAll(c.log);
   EXPECT_THAT(log, HasSubstr(" stdout P a"));
@@ -210,13 +214,15 @@ TEST_P(ConmonTest, TerminalModeAndResizeThroughTheCtlFifo) {
 }
 
 TEST_P(ConmonTest, ReopensTheLogAfterRotation) {
-  Created c = Create({.args = {"sh", "-c", "i=0; while true; do echo line$i; i=$((i+1)); sleep 0.05; done"}});
+  Created c = Create(
+      {.args = {"sh", "-c", "i=0; while true; do echo line$i; i=$((i+1)); sleep 0.05; done"}});
   ASSERT_TRUE(runtime_->Start(c.id).ok());
   ASSERT_TRUE(Eventually([&] { return ReadAll(c.log).find("line3") != std::string::npos; }));
   std::filesystem::rename(c.log, c.log.string() + ".1");
   WriteCtl(c, "2 0 0\n");
   ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(c.log); }));
-  EXPECT_TRUE(Eventually([&] { return ReadAll(c.log).find(" stdout F line") != std::string::npos; }));
+  EXPECT_TRUE(
+      Eventually([&] { return ReadAll(c.log).find(" stdout F line") != std::string::npos; }));
   EXPECT_THAT(ReadAll(c.log.string() + ".1"), HasSubstr(" stdout F line0\n"));
 }
 

@@ -54,12 +54,12 @@ const std::string& CrunUnusableReason() {
   static const std::string reason = [] {
     TempDir dir;
     WriteBundle(dir.path() / "bundle", {.args = {"true"}});
-    absl::StatusOr<CommandResult> run = RunCommand(
-        {"crun", "--root", (dir.path() / "root").string(), "run", "--bundle",
-         (dir.path() / "bundle").string(), "crun-probe"},
-        {}, absl::Seconds(30));
-    (void)RunCommand({"crun", "--root", (dir.path() / "root").string(), "delete", "--force",
-                      "crun-probe"});
+    absl::StatusOr<CommandResult> run =
+        RunCommand({"crun", "--root", (dir.path() / "root").string(), "run", "--bundle",
+                    (dir.path() / "bundle").string(), "crun-probe"},
+                   {}, absl::Seconds(30));
+    (void)RunCommand(
+        {"crun", "--root", (dir.path() / "root").string(), "delete", "--force", "crun-probe"});
     if (!run.ok()) return std::string(run.status().message());
     if (run->exit_code != 0) return "crun cannot run containers here: " + run->err + run->out;
     return std::string();
@@ -258,11 +258,14 @@ TEST_P(OciRuntimeTest, PauseAndResume) {
 TEST_P(OciRuntimeTest, UpdateResourcesChangesTheCgroup) {
   Created c = Create({.memory_limit = 64 * 1024 * 1024});
   ASSERT_TRUE(runtime_->Start(c.id).ok());
-  ASSERT_TRUE(runtime_->UpdateResources(c.id, R"({"memory": {"limit": 33554432, "swap": 33554432}})").ok());
-  absl::StatusOr<oci::ExecSyncResult> limit = runtime_->ExecSync(
-      c.id, "test", c.bundle,
-      {"sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"},
-      absl::Seconds(20));
+  ASSERT_TRUE(
+      runtime_->UpdateResources(c.id, R"({"memory": {"limit": 33554432, "swap": 33554432}})").ok());
+  absl::StatusOr<oci::ExecSyncResult> limit =
+      runtime_->ExecSync(c.id, "test", c.bundle,
+                         {"sh", "-c",
+                          "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat "
+                          "/sys/fs/cgroup/memory.max"},
+                         absl::Seconds(20));
   ASSERT_TRUE(limit.ok()) << limit.status();
   EXPECT_EQ(limit->out, "33554432\n");
 }

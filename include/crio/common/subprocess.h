@@ -14,7 +14,7 @@
 namespace crio {
 
 struct SpawnOptions {
-  std::vector<std::string> argv;  // argv[0] is a path, or a name looked up in $PATH
+  std::vector<std::string> argv;                // argv[0] is a path, or a name looked up in $PATH
   std::optional<std::vector<std::string>> env;  // "KEY=value" items; nullopt inherits ours
   std::filesystem::path cwd;                    // empty keeps ours
   int stdin_fd = -1;                            // -1 means /dev/null
@@ -37,9 +37,9 @@ struct CommandResult {
 
 // Runs a command to completion with `input` on its stdin, capturing stdout and stderr. Killed
 // and DeadlineExceeded after `timeout`.
-absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                         std::string_view input = {},
-                                         absl::Duration timeout = absl::Seconds(60),
-                                         std::optional<std::vector<std::string>> env = std::nullopt);
+absl::StatusOr<CommandResult> RunCommand(
+    const std::vector<std::string>& argv, std::string_view input = {},
+    absl::Duration timeout = absl::Seconds(60),
+    std::optional<std::vector<std::string>> env = std::nullopt);
 
 }  // namespace crio

@@ -41,7 +41,8 @@ class ExitWatcher {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  ExitWatcher(std::filesystem::path dir, Callback on_exit) : dir_(std::move(dir)), on_exit_(std::move(on_exit)) {}
+  ExitWatcher(std::filesystem::path dir, Callback on_exit)
+      : dir_(std::move(dir)), on_exit_(std::move(on_exit)) {}
   void Loop();
   // Reads `<dir>/<id>`; nullopt while it is absent or incomplete.
   std::optional<ExitInfo> ReadExitFile(const std::string& id) const;

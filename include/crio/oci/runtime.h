@@ -38,7 +38,7 @@ struct RuntimeSettings {
 
 struct CreateOptions {
   std::string id;
-  std::string name;  // for the monitor's logs
+  std::string name;                   // for the monitor's logs
   std::filesystem::path bundle;       // holds config.json; the monitor's files go here too
   std::filesystem::path log_path;     // the container's CRI log file
   std::filesystem::path persist_dir;  // survives restarts: the monitor's exit file goes here

@@ -96,8 +96,7 @@ TEST(SpawnTest, ExtraFdsArriveAsThreeAndFour) {
 TEST(ReaperTest, ReapsOrphansOfASubreaper) {
   ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok());
   // The shell exits at once, leaving its background sleep to be reparented to us.
-  absl::StatusOr<CommandResult> result =
-      RunCommand({"/bin/sh", "-c", "sleep 0.2 & echo $!"});
+  absl::StatusOr<CommandResult> result = RunCommand({"/bin/sh", "-c", "sleep 0.2 & echo $!"});
   ASSERT_TRUE(result.ok());
   pid_t orphan = std::stoi(result->out);
   // It is our child now, and no zombie is left once it ends.
