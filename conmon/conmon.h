@@ -138,6 +138,14 @@ int console_socket_receive(int listen_fd, const char *path, int *master, struct 
 /* Reads what the runtime wrote on its stderr (non-blocking) into buf (NUL terminated). */
 size_t runtime_error_text(int fd, char *buf, size_t size);
 
+/* ------------------------------------------------------------------ output (stdio.c) */
+
+/* Starts pumping container output (pipe read ends, or the pty master when tty). */
+int stdio_start(int out_fd, int err_fd, bool tty, struct cm_err *err);
+/* Reads what is left without blocking (bounded), after the container exited. */
+void stdio_drain(void);
+void stdio_close(void);
+
 /* ------------------------------------------------------------------ attach (attach.c) */
 
 /* Sets up the SOCK_SEQPACKET attach listener; fills the socket path (for removal at exit). */
