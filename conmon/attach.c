@@ -25,11 +25,11 @@
 
 struct client {
   struct watch w;
-  struct client *next;
+  struct client* next;
   int fd;
   bool readable, writable;
-  bool hup;             /* the client closed its socket */
-  size_t off, len;      /* pending stdin bytes in buf */
+  bool hup;        /* the client closed its socket */
+  size_t off, len; /* pending stdin bytes in buf */
   char buf[CONN_SOCK_BUF_SIZE];
 };
 
@@ -43,17 +43,17 @@ static char link_path[PATH_MAX];
 
 static void free_graveyard(void) {
   while (graveyard) {
-    struct client *c = graveyard;
+    struct client* c = graveyard;
     graveyard = c->next;
     free(c);
   }
 }
 
-static void release(struct client *c) {
+static void release(struct client* c) {
   loop_del(&c->w);
   if (c->fd >= 0) close(c->fd);
   c->fd = -1;
-  for (struct client **p = &clients; *p; p = &(*p)->next)
+  for (struct client** p = &clients; *p; p = &(*p)->next)
     if (*p == c) {
       *p = c->next;
       break;
@@ -66,7 +66,7 @@ static void release(struct client *c) {
 static void stdin_watch_update(void);
 
 /* The client's input is over: container stdin sees EOF unless told to keep it open. */
-static void client_input_done(struct client *c) {
+static void client_input_done(struct client* c) {
   c->readable = false;
   c->len = 0;
   if (c->fd >= 0) shutdown(c->fd, SHUT_RD);
@@ -84,7 +84,7 @@ static void client_input_done(struct client *c) {
 }
 
 /* Writes as much of the client's pending packet as stdin takes now. */
-static void flush_client(struct client *c) {
+static void flush_client(struct client* c) {
   while (c->len > 0 && stdin_fd >= 0) {
     ssize_t w = write(stdin_fd, c->buf + c->off, c->len);
     if (w < 0 && errno == EINTR) continue;
@@ -103,10 +103,9 @@ static void flush_client(struct client *c) {
 
 /* Reads one packet into the client's buffer and passes it to stdin.  Returns 1 when a packet
  * was consumed completely, 0 when nothing more can be done now, -1 when the input ended. */
-static int client_read(struct client *c) {
+static int client_read(struct client* c) {
   ssize_t n;
-  do
-    n = recv(c->fd, c->buf, sizeof c->buf, 0);
+  do n = recv(c->fd, c->buf, sizeof c->buf, 0);
   while (n < 0 && errno == EINTR);
   if (n < 0 && errno == EAGAIN) return 0;
   if (n <= 0) {
@@ -129,7 +128,7 @@ static int client_read(struct client *c) {
 }
 
 /* After a hang-up every queued packet is still delivered before stdin sees EOF. */
-static void client_drain_after_hup(struct client *c) {
+static void client_drain_after_hup(struct client* c) {
   while (c->fd >= 0 && c->readable && c->len == 0)
     if (client_read(c) == 0 && c->len == 0) {
       /* EAGAIN on a hung-up socket: nothing left, treat as the end of input. */
@@ -139,8 +138,8 @@ static void client_drain_after_hup(struct client *c) {
   if (c->fd >= 0 && !c->readable) release(c);
 }
 
-static void client_cb(struct watch *w, uint32_t events) {
-  struct client *c = w->data;
+static void client_cb(struct watch* w, uint32_t events) {
+  struct client* c = w->data;
   if (events & (EPOLLHUP | EPOLLERR)) {
     /* Gone for good: no more output to it; its input is drained first. */
     c->hup = true;
@@ -157,7 +156,7 @@ static void client_cb(struct watch *w, uint32_t events) {
   if ((events & EPOLLIN) && c->readable && c->len == 0) client_read(c);
 }
 
-static void stdin_writable_cb(struct watch *w, uint32_t events) {
+static void stdin_writable_cb(struct watch* w, uint32_t events) {
   (void)w;
   (void)events;
   for (struct client *c = clients, *next; c; c = next) {
@@ -176,11 +175,12 @@ static void stdin_writable_cb(struct watch *w, uint32_t events) {
 /* Watch stdin for writability only while some client has a pending packet. */
 static void stdin_watch_update(void) {
   bool pending = false;
-  for (struct client *c = clients; c; c = c->next)
+  for (struct client* c = clients; c; c = c->next)
     if (c->len > 0) pending = true;
   if (pending && stdin_fd >= 0 && stdin_w.fd < 0) {
     struct cm_err err;
-    if (loop_add(&stdin_w, stdin_fd, EPOLLOUT, stdin_writable_cb, NULL, &err) < 0) nwarn("%s", err.msg);
+    if (loop_add(&stdin_w, stdin_fd, EPOLLOUT, stdin_writable_cb, NULL, &err) < 0)
+      nwarn("%s", err.msg);
   } else if ((!pending || stdin_fd < 0) && stdin_w.fd >= 0) {
     loop_del(&stdin_w);
   }
@@ -207,16 +207,17 @@ void attach_set_stdin(int fd) {
   set_nonblock(fd, true);
 }
 
-static void accept_cb(struct watch *w, uint32_t events) {
+static void accept_cb(struct watch* w, uint32_t events) {
   (void)events;
   for (;;) {
     int fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) nwarn("Failed to accept client connection on attach socket: %s", strerror(errno));
+      if (errno != EAGAIN)
+        nwarn("Failed to accept client connection on attach socket: %s", strerror(errno));
       return;
     }
-    struct client *c = malloc(sizeof *c);
+    struct client* c = malloc(sizeof *c);
     if (c == NULL) {
       nwarn("out of memory for an attach client");
       close(fd);
@@ -240,13 +241,13 @@ static void accept_cb(struct watch *w, uint32_t events) {
   }
 }
 
-static void client_stop_output(struct client *c) {
+static void client_stop_output(struct client* c) {
   c->writable = false;
   shutdown(c->fd, SHUT_WR);
   if (!c->readable) release(c);
 }
 
-void attach_broadcast(char *pkt, size_t len) {
+void attach_broadcast(char* pkt, size_t len) {
   for (struct client *c = clients, *next; c; c = next) {
     next = c->next;
     if (!c->writable) continue;
@@ -260,7 +261,8 @@ void attach_broadcast(char *pkt, size_t len) {
         uint64_t now = monotonic_ms();
         if (deadline == 0) deadline = now + SLOW_CLIENT_MS;
         struct pollfd p = {.fd = c->fd, .events = POLLOUT};
-        if (now < deadline && poll(&p, 1, (int)(deadline - now)) > 0 && !(p.revents & (POLLERR | POLLHUP)))
+        if (now < deadline && poll(&p, 1, (int)(deadline - now)) > 0 &&
+            !(p.revents & (POLLERR | POLLHUP)))
           continue;
         nwarn("attach client %d too slow, dropping its output", c->fd);
       } else if (errno != EPIPE && errno != ECONNRESET) {
@@ -272,8 +274,8 @@ void attach_broadcast(char *pkt, size_t len) {
   }
 }
 
-int attach_setup(struct cm_err *err) {
-  const char *parent = opt.bundle;
+int attach_setup(struct cm_err* err) {
+  const char* parent = opt.bundle;
   if (!opt.full_attach) {
     /* The bundle path can exceed sun_path (108 bytes); upstream publishes it through a symlink
      * <socket-dir-path>/<cuuid> -> bundle and binds through /proc/self/fd, and so do we. */
@@ -281,9 +283,10 @@ int attach_setup(struct cm_err *err) {
     /* A symlink exactly as long as the socket path limit would collide with it (upstream's
      * corner case); shorten it by one character, as upstream does. */
     size_t l = strlen(link_path);
-    if (l == sizeof(((struct sockaddr_un *)0)->sun_path) - 1) link_path[l - 1] = '\0';
+    if (l == sizeof(((struct sockaddr_un*)0)->sun_path) - 1) link_path[l - 1] = '\0';
     if (unlink(link_path) < 0 && errno != ENOENT)
-      return cm_fail(err, errno, "Failed to remove existing symlink for socket directory %s", link_path);
+      return cm_fail(err, errno, "Failed to remove existing symlink for socket directory %s",
+                     link_path);
     if (symlink(opt.bundle, link_path) < 0)
       return cm_fail(err, errno, "Failed to create symlink %s for the attach socket", link_path);
     parent = link_path;
@@ -299,10 +302,12 @@ int attach_setup(struct cm_err *err) {
     return cm_fail(err, errno, "Failed to remove existing socket: %s", sock_path);
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/attach", dirfd);
-  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+  if (bind(fd, (struct sockaddr*)&addr, sizeof addr) < 0)
     return cm_fail(err, errno, "Failed to bind attach socket %s", sock_path);
-  if (chmod(sock_path, 0700) < 0) return cm_fail(err, errno, "Failed to change socket permissions %s", sock_path);
-  if (listen(fd, 10) < 0) return cm_fail(err, errno, "Failed to listen on attach socket: %s", sock_path);
+  if (chmod(sock_path, 0700) < 0)
+    return cm_fail(err, errno, "Failed to change socket permissions %s", sock_path);
+  if (listen(fd, 10) < 0)
+    return cm_fail(err, errno, "Failed to listen on attach socket: %s", sock_path);
   if (loop_add(&listen_w, fd, EPOLLIN, accept_cb, NULL, err) < 0) return -1;
   loop_set_after_batch(free_graveyard);
   listen_fd = fd;

@@ -20,12 +20,12 @@ struct options opt = {
 enum kind { FLAG, STR, STRV, INT, INT64, APIVER };
 
 struct optdef {
-  const char *name;
+  const char* name;
   char shortname;
   enum kind kind;
-  void *dest;
-  const char *help;
-  const char *refused; /* non-NULL: recognised but not supported by this monitor */
+  void* dest;
+  const char* help;
+  const char* refused; /* non-NULL: recognised but not supported by this monitor */
 };
 
 static const struct optdef defs[] = {
@@ -113,9 +113,9 @@ static void usage(void) {
   }
 }
 
-static int parse_int64(const char *name, const char *s, int64_t min, int64_t max, int64_t *out,
-                       struct cm_err *err) {
-  char *end = NULL;
+static int parse_int64(const char* name, const char* s, int64_t min, int64_t max, int64_t* out,
+                       struct cm_err* err) {
+  char* end = NULL;
   errno = 0;
   /* Base 0 like GLib: decimal, 0x hex and 0 octal are accepted. */
   long long v = strtoll(s, &end, 0);
@@ -126,56 +126,56 @@ static int parse_int64(const char *name, const char *s, int64_t min, int64_t max
   return 0;
 }
 
-static int store(const struct optdef *d, const char *value, int argc, struct cm_err *err) {
+static int store(const struct optdef* d, const char* value, int argc, struct cm_err* err) {
   if (d->refused != NULL) return cm_fail(err, 0, "--%s: %s", d->name, d->refused);
   switch (d->kind) {
-  case FLAG:
-    if (d->dest) *(bool *)d->dest = true;
-    return 0;
-  case APIVER:
-    *(int *)d->dest = 1;
-    if (value != NULL) {
+    case FLAG:
+      if (d->dest) *(bool*)d->dest = true;
+      return 0;
+    case APIVER:
+      *(int*)d->dest = 1;
+      if (value != NULL) {
+        int64_t v;
+        if (parse_int64(d->name, value, 0, INT_MAX, &v, err) < 0) return -1;
+        *(int*)d->dest = (int)v;
+      }
+      return 0;
+    case STR:
+      *(const char**)d->dest = value;
+      return 0;
+    case STRV: {
+      struct strv* sv = d->dest;
+      if (sv->v == NULL) {
+        /* One allocation for the process lifetime: argc bounds the number of values. */
+        sv->v = calloc((size_t)argc + 1, sizeof *sv->v);
+        if (sv->v == NULL) return cm_fail(err, errno, "out of memory");
+      }
+      sv->v[sv->n++] = value;
+      return 0;
+    }
+    case INT: {
       int64_t v;
-      if (parse_int64(d->name, value, 0, INT_MAX, &v, err) < 0) return -1;
-      *(int *)d->dest = (int)v;
+      if (parse_int64(d->name, value, INT_MIN, INT_MAX, &v, err) < 0) return -1;
+      *(int*)d->dest = (int)v;
+      return 0;
     }
-    return 0;
-  case STR:
-    *(const char **)d->dest = value;
-    return 0;
-  case STRV: {
-    struct strv *sv = d->dest;
-    if (sv->v == NULL) {
-      /* One allocation for the process lifetime: argc bounds the number of values. */
-      sv->v = calloc((size_t)argc + 1, sizeof *sv->v);
-      if (sv->v == NULL) return cm_fail(err, errno, "out of memory");
-    }
-    sv->v[sv->n++] = value;
-    return 0;
-  }
-  case INT: {
-    int64_t v;
-    if (parse_int64(d->name, value, INT_MIN, INT_MAX, &v, err) < 0) return -1;
-    *(int *)d->dest = (int)v;
-    return 0;
-  }
-  case INT64:
-    return parse_int64(d->name, value, INT64_MIN, INT64_MAX, (int64_t *)d->dest, err);
+    case INT64:
+      return parse_int64(d->name, value, INT64_MIN, INT64_MAX, (int64_t*)d->dest, err);
   }
   return 0;
 }
 
-static bool is_number(const char *s) {
+static bool is_number(const char* s) {
   if (*s == '\0') return false;
   for (; *s; s++)
     if (*s < '0' || *s > '9') return false;
   return true;
 }
 
-int cli_parse(int argc, char **argv, struct cm_err *err) {
+int cli_parse(int argc, char** argv, struct cm_err* err) {
   bool want_version = false, want_help = false;
   for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
+    const char* a = argv[i];
     if (strcmp(a, "--") == 0) {
       if (i + 1 < argc) return cm_fail(err, 0, "unexpected argument \"%s\"", argv[i + 1]);
       break;
@@ -183,15 +183,15 @@ int cli_parse(int argc, char **argv, struct cm_err *err) {
     if (a[0] != '-' || a[1] == '\0') return cm_fail(err, 0, "unexpected argument \"%s\"", a);
 
     if (a[1] == '-') {
-      const char *name = a + 2;
-      const char *eq = strchr(name, '=');
+      const char* name = a + 2;
+      const char* eq = strchr(name, '=');
       size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
-      const struct optdef *d = NULL;
+      const struct optdef* d = NULL;
       for (size_t k = 0; k < NDEFS; k++)
         if (strlen(defs[k].name) == nlen && strncmp(defs[k].name, name, nlen) == 0) d = &defs[k];
       if (d == NULL)
         return cm_fail(err, 0, "option parsing failed: Unknown option %.*s", (int)(nlen + 2), a);
-      const char *value = NULL;
+      const char* value = NULL;
       if (d->kind == FLAG) {
         if (eq) return cm_fail(err, 0, "option parsing failed: --%s takes no value", d->name);
       } else if (d->kind == APIVER) {
@@ -204,7 +204,8 @@ int cli_parse(int argc, char **argv, struct cm_err *err) {
       } else if (eq) {
         value = eq + 1;
       } else {
-        if (i + 1 >= argc) return cm_fail(err, 0, "option parsing failed: Missing argument for --%s", d->name);
+        if (i + 1 >= argc)
+          return cm_fail(err, 0, "option parsing failed: Missing argument for --%s", d->name);
         value = argv[++i];
       }
       if (strcmp(d->name, "help") == 0) want_help = true;
@@ -214,8 +215,8 @@ int cli_parse(int argc, char **argv, struct cm_err *err) {
     }
 
     /* One or more short options in one word. */
-    for (const char *p = a + 1; *p; p++) {
-      const struct optdef *d = NULL;
+    for (const char* p = a + 1; *p; p++) {
+      const struct optdef* d = NULL;
       for (size_t k = 0; k < NDEFS; k++)
         if (defs[k].shortname == *p) d = &defs[k];
       if (*p == '?') want_help = true;
@@ -226,11 +227,12 @@ int cli_parse(int argc, char **argv, struct cm_err *err) {
         if (store(d, NULL, argc, err) < 0) return -1;
         continue;
       }
-      const char *value;
+      const char* value;
       if (p[1] != '\0') {
         value = p + 1;
       } else {
-        if (i + 1 >= argc) return cm_fail(err, 0, "option parsing failed: Missing argument for -%c", *p);
+        if (i + 1 >= argc)
+          return cm_fail(err, 0, "option parsing failed: Missing argument for -%c", *p);
         value = argv[++i];
       }
       if (store(d, value, argc, err) < 0) return -1;
@@ -250,17 +252,20 @@ int cli_parse(int argc, char **argv, struct cm_err *err) {
   return 0;
 }
 
-int cli_validate(char *cwd, size_t cwd_size, char *pidfile, size_t pidfile_size,
-                 struct cm_err *err) {
-  if (opt.restore && opt.exec) return cm_fail(err, 0, "Cannot use 'exec' and 'restore' at the same time");
-  if (!opt.exec && opt.exec_attach) return cm_fail(err, 0, "Attach can only be specified with exec");
+int cli_validate(char* cwd, size_t cwd_size, char* pidfile, size_t pidfile_size,
+                 struct cm_err* err) {
+  if (opt.restore && opt.exec)
+    return cm_fail(err, 0, "Cannot use 'exec' and 'restore' at the same time");
+  if (!opt.exec && opt.exec_attach)
+    return cm_fail(err, 0, "Attach can only be specified with exec");
   if (opt.api_version < 1 && opt.exec_attach)
     return cm_fail(err, 0, "Attach can only be specified for a non-legacy exec session");
   /* The legacy exec API (CRI-O's exec-sync) does not pass a UUID. */
   if (opt.cuuid == NULL && (!opt.exec || opt.api_version >= 1))
     return cm_fail(err, 0, "Container UUID not provided. Use --cuuid");
   if (opt.runtime == NULL) return cm_fail(err, 0, "Runtime path not provided. Use --runtime");
-  if (access(opt.runtime, X_OK) < 0) return cm_fail(err, errno, "Runtime path %s is not valid", opt.runtime);
+  if (access(opt.runtime, X_OK) < 0)
+    return cm_fail(err, errno, "Runtime path %s is not valid", opt.runtime);
   if (opt.exec && opt.exec_process_spec == NULL)
     return cm_fail(err, 0, "Exec process spec path not provided. Use --exec-process-spec");
   if (getcwd(cwd, cwd_size) == NULL) return cm_fail(err, errno, "Failed to get working directory");
@@ -275,6 +280,7 @@ int cli_validate(char *cwd, size_t cwd_size, char *pidfile, size_t pidfile_size,
     if (n < 0 || (size_t)n >= pidfile_size) return cm_fail(err, ENAMETOOLONG, "pidfile path");
     opt.container_pidfile = pidfile;
   }
-  if (msg_set_level(opt.log_level) < 0) return cm_fail(err, 0, "No such log level %s", opt.log_level);
+  if (msg_set_level(opt.log_level) < 0)
+    return cm_fail(err, 0, "No such log level %s", opt.log_level);
   return 0;
 }

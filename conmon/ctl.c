@@ -32,7 +32,7 @@ static struct fifo ctl = {.w = {.fd = -1}, .rfd = -1, .wfd = -1};
 static struct fifo winsz = {.w = {.fd = -1}, .rfd = -1, .wfd = -1};
 static int console = -1;
 
-static int open_fifo(const char *name, struct fifo *f, struct cm_err *err) {
+static int open_fifo(const char* name, struct fifo* f, struct cm_err* err) {
   char path[PATH_MAX];
   if (path_join(path, sizeof path, opt.bundle, name, err) < 0) return -1;
   if (mkfifo(path, 0660) < 0) {
@@ -50,10 +50,10 @@ static int open_fifo(const char *name, struct fifo *f, struct cm_err *err) {
   return 0;
 }
 
-static bool parse_ints(const char *line, int want, int *out) {
-  const char *p = line;
+static bool parse_ints(const char* line, int want, int* out) {
+  const char* p = line;
   for (int i = 0; i < want; i++) {
-    char *end;
+    char* end;
     errno = 0;
     long v = strtol(p, &end, 10);
     if (end == p || errno != 0 || v < INT_MIN || v > INT_MAX) return false;
@@ -77,7 +77,7 @@ static void resize(int h, int w) {
     nwarn("Failed to set process pty terminal size: %s", strerror(errno));
 }
 
-static void ctl_line(char *line) {
+static void ctl_line(char* line) {
   int v[3];
   if (!parse_ints(line, 3, v)) {
     nwarn("Invalid control message format: %s", line);
@@ -85,23 +85,23 @@ static void ctl_line(char *line) {
   }
   ndebug("Message type: %d", v[0]);
   switch (v[0]) {
-  case 1: {
-    if (!opt.terminal || !valid_size(v[1], v[2])) return;
-    char s[32];
-    int n = snprintf(s, sizeof s, "%d %d\n", v[1], v[2]);
-    if (write(winsz.wfd, s, (size_t)n) < 0)
-      nwarn("Failed to write to window resizing fd. A resize event may have been dropped");
-    return;
-  }
-  case 2:
-    log_reopen();
-    return;
-  default:
-    nwarn("Invalid control message type: %d", v[0]);
+    case 1: {
+      if (!opt.terminal || !valid_size(v[1], v[2])) return;
+      char s[32];
+      int n = snprintf(s, sizeof s, "%d %d\n", v[1], v[2]);
+      if (write(winsz.wfd, s, (size_t)n) < 0)
+        nwarn("Failed to write to window resizing fd. A resize event may have been dropped");
+      return;
+    }
+    case 2:
+      log_reopen();
+      return;
+    default:
+      nwarn("Invalid control message type: %d", v[0]);
   }
 }
 
-static void winsz_line(char *line) {
+static void winsz_line(char* line) {
   int v[2];
   if (!parse_ints(line, 2, v)) {
     nwarn("Failed to parse window size: %s", line);
@@ -112,7 +112,7 @@ static void winsz_line(char *line) {
 
 /* Reads what is available and hands over every complete line; a partial line waits in the
  * fixed buffer for its end. */
-static void fifo_read(struct fifo *f, void (*handle)(char *)) {
+static void fifo_read(struct fifo* f, void (*handle)(char*)) {
   for (;;) {
     ssize_t n = read(f->rfd, f->buf + f->len, sizeof f->buf - 1 - f->len);
     if (n < 0 && errno == EINTR) continue;
@@ -135,25 +135,25 @@ static void fifo_read(struct fifo *f, void (*handle)(char *)) {
   }
 }
 
-static void ctl_cb(struct watch *w, uint32_t events) {
+static void ctl_cb(struct watch* w, uint32_t events) {
   (void)w;
   (void)events;
   fifo_read(&ctl, ctl_line);
 }
 
-static void winsz_cb(struct watch *w, uint32_t events) {
+static void winsz_cb(struct watch* w, uint32_t events) {
   (void)w;
   (void)events;
   fifo_read(&winsz, winsz_line);
 }
 
-int ctl_setup(struct cm_err *err) {
+int ctl_setup(struct cm_err* err) {
   if (open_fifo("ctl", &ctl, err) < 0) return -1;
   if (open_fifo("winsz", &winsz, err) < 0) return -1;
   return loop_add(&ctl.w, ctl.rfd, EPOLLIN, ctl_cb, NULL, err);
 }
 
-int ctl_set_console(int master, struct cm_err *err) {
+int ctl_set_console(int master, struct cm_err* err) {
   console = master;
   if (winsz.rfd < 0) return 0;
   if (loop_add(&winsz.w, winsz.rfd, EPOLLIN, winsz_cb, NULL, err) < 0) return -1;

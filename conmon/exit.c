@@ -40,9 +40,11 @@ int exit_run_command(void) {
   if (opt.exit_command == NULL) return 0;
   /* The command's descendants must not be reparented to us: we are about to exit. */
   if (prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) < 0)
-    nwarn("Failed to disable self subreaper attribute - might wait for indirect children a long time");
+    nwarn(
+        "Failed to disable self subreaper attribute - might wait for indirect children a long "
+        "time");
   size_t n = opt.exit_args.n;
-  const char **argv = calloc(n + 2, sizeof *argv);
+  const char** argv = calloc(n + 2, sizeof *argv);
   if (argv == NULL) return 1;
   argv[0] = opt.exit_command;
   for (size_t i = 0; i < n; i++) argv[i + 1] = opt.exit_args.v[i];
@@ -63,7 +65,7 @@ int exit_run_command(void) {
       ndebug("Sleeping for %d seconds before executing exit command", opt.exit_delay);
       sleep((unsigned)opt.exit_delay);
     }
-    execv(opt.exit_command, (char *const *)argv);
+    execv(opt.exit_command, (char* const*)argv);
     _exit(127);
   }
   free(argv);

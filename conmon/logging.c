@@ -23,24 +23,24 @@
 #define LOG_MODE 0640
 
 static bool k8s, passthrough;
-static const char *k8s_path;
+static const char* k8s_path;
 static int log_fd = -1;
-static int64_t bytes_written;  /* in the current file, for --log-size-max */
-static int64_t total_written;  /* over the monitor's life, for --log-global-size-max */
-static bool write_failing;     /* rate-limits the warning to one per failure streak */
+static int64_t bytes_written; /* in the current file, for --log-size-max */
+static int64_t total_written; /* over the monitor's life, for --log-global-size-max */
+static bool write_failing;    /* rate-limits the warning to one per failure streak */
 
 bool log_is_passthrough(void) { return passthrough; }
 
-static int open_log(int flags, const char *path, struct cm_err *err) {
+static int open_log(int flags, const char* path, struct cm_err* err) {
   int fd = open(path, flags | O_WRONLY | O_CREAT | O_CLOEXEC, LOG_MODE);
   if (fd < 0) return cm_fail(err, errno, "Failed to open log file %s", path);
   return fd;
 }
 
-static int parse_driver(const char *spec, struct cm_err *err) {
-  const char *colon = strchr(spec, ':');
+static int parse_driver(const char* spec, struct cm_err* err) {
+  const char* colon = strchr(spec, ':');
   size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
-  const char *path = colon ? colon + 1 : NULL;
+  const char* path = colon ? colon + 1 : NULL;
   if (nlen == 0 && colon == NULL) return cm_fail(err, 0, "log-path must not be empty");
 #define IS(name) (nlen == strlen(name) && strncmp(spec, name, nlen) == 0)
   if (nlen == 0) {
@@ -54,7 +54,8 @@ static int parse_driver(const char *spec, struct cm_err *err) {
   if (IS("passthrough")) {
     /* The container would share our terminal and could inject input with TIOCSTI. */
     if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))
-      return cm_fail(err, 0, "cannot use a tty with passthrough logging mode to prevent attacks via TIOCSTI");
+      return cm_fail(
+          err, 0, "cannot use a tty with passthrough logging mode to prevent attacks via TIOCSTI");
     passthrough = true;
     return 0;
   }
@@ -75,7 +76,7 @@ static int parse_driver(const char *spec, struct cm_err *err) {
   return cm_fail(err, 0, "No such log driver %.*s", (int)nlen, spec);
 }
 
-int log_configure(struct cm_err *err) {
+int log_configure(struct cm_err* err) {
   if (opt.log_paths.n == 0) return cm_fail(err, 0, "Log driver not provided. Use --log-path");
   for (size_t i = 0; i < opt.log_paths.n; i++)
     if (parse_driver(opt.log_paths.v[i], err) < 0) return -1;
@@ -92,7 +93,7 @@ int log_configure(struct cm_err *err) {
   return 0;
 }
 
-static int format_timestamp(char *buf, size_t size, enum stream s) {
+static int format_timestamp(char* buf, size_t size, enum stream s) {
   struct timespec ts;
   if (clock_gettime(CLOCK_REALTIME, &ts) < 0) return -1;
   struct tm tm;
@@ -103,10 +104,10 @@ static int format_timestamp(char *buf, size_t size, enum stream s) {
     sign = '-';
     off = -off;
   }
-  int n = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ld%c%02ld:%02ld %s ",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                   tm.tm_sec, ts.tv_nsec, sign, off / 3600, (off % 3600) / 60,
-                   s == STREAM_STDERR ? "stderr" : "stdout");
+  int n =
+      snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ld%c%02ld:%02ld %s ", tm.tm_year + 1900,
+               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec, sign,
+               off / 3600, (off % 3600) / 60, s == STREAM_STDERR ? "stderr" : "stdout");
   return (n > 0 && (size_t)n < size) ? n : -1;
 }
 
@@ -114,7 +115,7 @@ static struct iovec iov[N_IOV];
 static int iovcnt;
 
 static void flush_iov(void) {
-  struct iovec *v = iov;
+  struct iovec* v = iov;
   int cnt = iovcnt;
   iovcnt = 0;
   while (cnt > 0) {
@@ -127,7 +128,7 @@ static void flush_iov(void) {
     }
     while (w > 0) {
       size_t k = (size_t)w < v->iov_len ? (size_t)w : v->iov_len;
-      v->iov_base = (char *)v->iov_base + k;
+      v->iov_base = (char*)v->iov_base + k;
       v->iov_len -= k;
       w -= (ssize_t)k;
       if (v->iov_len == 0) {
@@ -139,9 +140,9 @@ static void flush_iov(void) {
   write_failing = false;
 }
 
-static void push(const void *p, size_t n) {
+static void push(const void* p, size_t n) {
   if (iovcnt == N_IOV) flush_iov();
-  iov[iovcnt].iov_base = (void *)p;
+  iov[iovcnt].iov_base = (void*)p;
   iov[iovcnt].iov_len = n;
   iovcnt++;
 }
@@ -170,13 +171,13 @@ static void truncate_log(void) {
   bytes_written = 0;
 }
 
-void log_write(enum stream s, const char *buf, size_t len) {
+void log_write(enum stream s, const char* buf, size_t len) {
   if (!k8s || log_fd < 0 || len == 0) return;
   /* One timestamp per read: every line of the chunk arrived at the same time. */
   char ts[TS_LEN + 8];
   if (format_timestamp(ts, sizeof ts, s) != TS_LEN) return;
   while (len > 0) {
-    const char *nl = memchr(buf, '\n', len);
+    const char* nl = memchr(buf, '\n', len);
     bool partial = nl == NULL;
     size_t line = partial ? len : (size_t)(nl - buf) + 1;
     /* timestamp + stream + tag + text (+ the newline added to a partial line) */
@@ -214,5 +215,6 @@ void log_reopen(void) {
 }
 
 void log_sync(void) {
-  if (log_fd >= 0 && fsync(log_fd) < 0) nwarn("failed to sync log file before exit: %s", strerror(errno));
+  if (log_fd >= 0 && fsync(log_fd) < 0)
+    nwarn("failed to sync log file before exit: %s", strerror(errno));
 }

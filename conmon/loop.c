@@ -18,16 +18,17 @@ uint64_t monotonic_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int loop_init(struct cm_err *err) {
+int loop_init(struct cm_err* err) {
   epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) return cm_fail(err, errno, "failed to create epoll instance");
   return 0;
 }
 
-int loop_add(struct watch *w, int fd, uint32_t events, watch_cb cb, void *data,
-             struct cm_err *err) {
+int loop_add(struct watch* w, int fd, uint32_t events, watch_cb cb, void* data,
+             struct cm_err* err) {
   struct epoll_event ev = {.events = events, .data.ptr = w};
-  if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return cm_fail(err, errno, "epoll_ctl(ADD, %d)", fd);
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+    return cm_fail(err, errno, "epoll_ctl(ADD, %d)", fd);
   w->fd = fd;
   w->events = events;
   w->cb = cb;
@@ -35,7 +36,7 @@ int loop_add(struct watch *w, int fd, uint32_t events, watch_cb cb, void *data,
   return 0;
 }
 
-int loop_mod(struct watch *w, uint32_t events) {
+int loop_mod(struct watch* w, uint32_t events) {
   if (w->fd < 0 || w->events == events) return 0;
   struct epoll_event ev = {.events = events, .data.ptr = w};
   if (epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0) return -1;
@@ -43,14 +44,14 @@ int loop_mod(struct watch *w, uint32_t events) {
   return 0;
 }
 
-void loop_del(struct watch *w) {
+void loop_del(struct watch* w) {
   if (w->fd < 0) return;
   epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
   /* fd = -1 also tells loop_run to skip events of this watch still queued in the batch. */
   w->fd = -1;
 }
 
-int loop_run(const bool *done, uint64_t deadline_ms, struct cm_err *err) {
+int loop_run(const bool* done, uint64_t deadline_ms, struct cm_err* err) {
   struct epoll_event evs[16];
   while (!*done) {
     int timeout = -1;
@@ -66,7 +67,7 @@ int loop_run(const bool *done, uint64_t deadline_ms, struct cm_err *err) {
       return cm_fail(err, errno, "epoll_wait");
     }
     for (int i = 0; i < n; i++) {
-      struct watch *w = evs[i].data.ptr;
+      struct watch* w = evs[i].data.ptr;
       if (w->fd < 0) continue;
       w->cb(w, evs[i].events);
     }

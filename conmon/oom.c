@@ -28,7 +28,7 @@
 #endif
 
 static struct watch oom_w = {.fd = -1};
-static int oom_fd = -1;     /* eventfd (v1) or inotify (v2) */
+static int oom_fd = -1; /* eventfd (v1) or inotify (v2) */
 static bool v2;
 static char cg_dir[PATH_MAX];        /* the memory cgroup directory */
 static long last_oom, last_oom_kill; /* v2 counters already reported */
@@ -37,7 +37,7 @@ static void write_oom_files(void) {
   ninfo("OOM received");
   char path[PATH_MAX];
   struct cm_err err;
-  const char *dirs[] = {opt.persist_dir, opt.bundle};
+  const char* dirs[] = {opt.persist_dir, opt.bundle};
   for (size_t i = 0; i < 2; i++) {
     if (dirs[i] == NULL || path_join(path, sizeof path, dirs[i], "oom", &err) < 0) continue;
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
@@ -48,7 +48,7 @@ static void write_oom_files(void) {
   }
 }
 
-static bool is_cgroup2(const char *path) {
+static bool is_cgroup2(const char* path) {
   struct statfs sfs;
   return statfs(path, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
@@ -66,12 +66,12 @@ static bool find_cgroup(pid_t pid) {
   buf[n] = '\0';
 
   bool unified_root = is_cgroup2("/sys/fs/cgroup");
-  const char *v2_path = NULL;
+  const char* v2_path = NULL;
   for (char *line = buf, *next; line && *line; line = next) {
     next = strchr(line, '\n');
     if (next) *next++ = '\0';
-    char *c1 = strchr(line, ':');
-    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    char* c1 = strchr(line, ':');
+    char* c2 = c1 ? strchr(c1 + 1, ':') : NULL;
     if (c2 == NULL) continue;
     *c2 = '\0';
     const char *controllers = c1 + 1, *path = c2 + 1;
@@ -80,18 +80,19 @@ static bool find_cgroup(pid_t pid) {
       continue;
     }
     if (unified_root) continue;
-    for (const char *p = controllers; p;) {
-      const char *comma = strchr(p, ',');
+    for (const char* p = controllers; p;) {
+      const char* comma = strchr(p, ',');
       size_t len = comma ? (size_t)(comma - p) : strlen(p);
       if (len == 6 && strncmp(p, "memory", 6) == 0) {
         v2 = false;
-        return snprintf(cg_dir, sizeof cg_dir, "/sys/fs/cgroup/memory%s", path) < (int)sizeof cg_dir;
+        return snprintf(cg_dir, sizeof cg_dir, "/sys/fs/cgroup/memory%s", path) <
+               (int)sizeof cg_dir;
       }
       p = comma ? comma + 1 : NULL;
     }
   }
   if (v2_path == NULL) return false;
-  const char *root = unified_root ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+  const char* root = unified_root ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
   if (!unified_root && !is_cgroup2(root)) return false;
   v2 = true;
   return snprintf(cg_dir, sizeof cg_dir, "%s%s", root, v2_path) < (int)sizeof cg_dir;
@@ -101,7 +102,8 @@ static void check_v1(void) {
   uint64_t count;
   if (read(oom_fd, &count, sizeof count) != (ssize_t)sizeof count) return;
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/cgroup.event_control", cg_dir);
+  struct cm_err err;
+  if (path_join(path, sizeof path, cg_dir, "cgroup.event_control", &err) < 0) return;
   bool removed = access(path, F_OK) < 0;
   if (removed) {
     /* The registration dies with the cgroup; stop watching. */
@@ -114,7 +116,8 @@ static void check_v1(void) {
 
 static void check_v2(void) {
   char path[PATH_MAX], buf[512];
-  if (snprintf(path, sizeof path, "%s/memory.events", cg_dir) >= (int)sizeof path) return;
+  struct cm_err err;
+  if (path_join(path, sizeof path, cg_dir, "memory.events", &err) < 0) return;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -122,9 +125,11 @@ static void check_v2(void) {
   if (n <= 0) return;
   buf[n] = '\0';
   long oom = 0, kill = 0;
-  for (char *line = buf; line && *line;) {
-    if (strncmp(line, "oom ", 4) == 0) oom = strtol(line + 4, NULL, 10);
-    else if (strncmp(line, "oom_kill ", 9) == 0) kill = strtol(line + 9, NULL, 10);
+  for (char* line = buf; line && *line;) {
+    if (strncmp(line, "oom ", 4) == 0)
+      oom = strtol(line + 4, NULL, 10);
+    else if (strncmp(line, "oom_kill ", 9) == 0)
+      kill = strtol(line + 9, NULL, 10);
     line = strchr(line, '\n');
     if (line) line++;
   }
@@ -135,7 +140,7 @@ static void check_v2(void) {
   }
 }
 
-static void oom_cb(struct watch *w, uint32_t events) {
+static void oom_cb(struct watch* w, uint32_t events) {
   (void)w;
   (void)events;
   if (v2) {
@@ -162,7 +167,10 @@ void oom_watch(pid_t pid) {
       nwarn("Failed to create inotify fd: %s", strerror(errno));
       return;
     }
-    snprintf(path, sizeof path, "%s/memory.events", cg_dir);
+    if (path_join(path, sizeof path, cg_dir, "memory.events", &err) < 0) {
+      close(fd);
+      return;
+    }
     if (inotify_add_watch(fd, path, IN_MODIFY) < 0) {
       nwarn("Failed to add inotify watch for %s: %s", path, strerror(errno));
       close(fd);
@@ -170,13 +178,13 @@ void oom_watch(pid_t pid) {
     }
     oom_fd = fd;
   } else {
-    if (snprintf(path, sizeof path, "%s/cgroup.event_control", cg_dir) >= (int)sizeof path) return;
+    if (path_join(path, sizeof path, cg_dir, "cgroup.event_control", &err) < 0) return;
     cleanup_fd int ctl = open(path, O_WRONLY | O_CLOEXEC);
     if (ctl < 0) {
       nwarn("Failed to open %s: %s", path, strerror(errno));
       return;
     }
-    snprintf(path, sizeof path, "%s/memory.oom_control", cg_dir);
+    if (path_join(path, sizeof path, cg_dir, "memory.oom_control", &err) < 0) return;
     /* The kernel looks this fd up only while registering; it can be closed afterwards. */
     cleanup_fd int oomctl = open(path, O_RDONLY | O_CLOEXEC);
     if (oomctl < 0) {

@@ -15,10 +15,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-int runtime_argv(const char *console_socket, const char ***argv_out, struct cm_err *err) {
+int runtime_argv(const char* console_socket, const char*** argv_out, struct cm_err* err) {
   /* Fixed words (at most 16) + the caller's lists; allocated once. */
   size_t cap = 16 + opt.runtime_args.n + opt.runtime_opts.n;
-  const char **a = calloc(cap + 1, sizeof *a);
+  const char** a = calloc(cap + 1, sizeof *a);
   if (a == NULL) return cm_fail(err, errno, "out of memory");
   size_t n = 0;
   a[n++] = opt.runtime;
@@ -69,8 +69,8 @@ int runtime_argv(const char *console_socket, const char ***argv_out, struct cm_e
   return 0;
 }
 
-int console_socket_listen(char *path, size_t size, int *fd_out, struct cm_err *err) {
-  const char *tmpdir = getenv("TMPDIR");
+int console_socket_listen(char* path, size_t size, int* fd_out, struct cm_err* err) {
+  const char* tmpdir = getenv("TMPDIR");
   if (tmpdir == NULL || *tmpdir == '\0') tmpdir = "/tmp";
   cleanup_fd int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return cm_fail(err, errno, "Failed to create console socket");
@@ -80,7 +80,8 @@ int console_socket_listen(char *path, size_t size, int *fd_out, struct cm_err *e
   for (int attempt = 0;; attempt++) {
     unsigned char rnd[6];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
-      for (size_t i = 0; i < sizeof rnd; i++) rnd[i] = (unsigned char)(getpid() * 31 + attempt * 7 + (int)i);
+      for (size_t i = 0; i < sizeof rnd; i++)
+        rnd[i] = (unsigned char)(getpid() * 31 + attempt * 7 + (int)i);
     }
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     char suffix[7];
@@ -90,8 +91,9 @@ int console_socket_listen(char *path, size_t size, int *fd_out, struct cm_err *e
     if (n < 0 || (size_t)n >= size || (size_t)n >= sizeof addr.sun_path)
       return cm_fail(err, ENAMETOOLONG, "console socket path in %s is too long", tmpdir);
     memcpy(addr.sun_path, path, (size_t)n + 1);
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0) break;
-    if (errno != EADDRINUSE || attempt > 100) return cm_fail(err, errno, "Failed to bind console socket %s", path);
+    if (bind(fd, (struct sockaddr*)&addr, sizeof addr) == 0) break;
+    if (errno != EADDRINUSE || attempt > 100)
+      return cm_fail(err, errno, "Failed to bind console socket %s", path);
   }
   /* Only root (the runtime) needs to connect. */
   if (chmod(path, 0700) < 0 || listen(fd, 128) < 0) {
@@ -104,7 +106,7 @@ int console_socket_listen(char *path, size_t size, int *fd_out, struct cm_err *e
   return 0;
 }
 
-int console_socket_receive(int listen_fd, const char *path, int *master, struct cm_err *err) {
+int console_socket_receive(int listen_fd, const char* path, int* master, struct cm_err* err) {
   cleanup_fd int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
   if (conn < 0) return cm_fail(err, errno, "Failed to accept console-socket connection");
   /* One connection only: the name is no longer needed. */
@@ -117,13 +119,13 @@ int console_socket_receive(int listen_fd, const char *path, int *master, struct 
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } u;
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct msghdr mh = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   ssize_t r;
-  do
-    r = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
+  do r = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
   while (r < 0 && errno == EINTR);
   if (r < 0) return cm_fail(err, errno, "Failed to receive console file descriptor");
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
   if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
       c->cmsg_len != CMSG_LEN(sizeof(int)))
     return cm_fail(err, 0, "console socket message carried no file descriptor");
@@ -143,7 +145,7 @@ int console_socket_receive(int listen_fd, const char *path, int *master, struct 
   return 0;
 }
 
-size_t runtime_error_text(int fd, char *buf, size_t size) {
+size_t runtime_error_text(int fd, char* buf, size_t size) {
   /* The runtime is gone; whatever it printed is in the pipe.  Non-blocking, because the
    * container may still hold the write end. */
   size_t off = 0;

@@ -27,10 +27,9 @@ static int pty_peer = -1;
 static char pkt[1 + STDIO_BUF_SIZE];
 
 /* One read; returns > 0 when data was passed on, 0 at EOF, < 0 when nothing is available. */
-static ssize_t pump_once(struct pump *p) {
+static ssize_t pump_once(struct pump* p) {
   ssize_t n;
-  do
-    n = read(p->fd, pkt + 1, STDIO_BUF_SIZE);
+  do n = read(p->fd, pkt + 1, STDIO_BUF_SIZE);
   while (n < 0 && errno == EINTR);
   if (n < 0) {
     /* A pty master reads EIO once no slave is open: the same as EOF for us. */
@@ -45,14 +44,14 @@ static ssize_t pump_once(struct pump *p) {
   return n;
 }
 
-static void pump_close(struct pump *p) {
+static void pump_close(struct pump* p) {
   loop_del(&p->w);
   if (p->fd >= 0) close(p->fd);
   p->fd = -1;
 }
 
-static void pump_cb(struct watch *w, uint32_t events) {
-  struct pump *p = w->data;
+static void pump_cb(struct watch* w, uint32_t events) {
+  struct pump* p = w->data;
   ssize_t n = -1;
   if (events & EPOLLIN) n = pump_once(p);
   if (n == 0) {
@@ -64,7 +63,7 @@ static void pump_cb(struct watch *w, uint32_t events) {
   if ((events & (EPOLLHUP | EPOLLERR)) && n < 0) pump_close(p);
 }
 
-int stdio_start(int out_fd, int err_fd, bool tty, struct cm_err *err) {
+int stdio_start(int out_fd, int err_fd, bool tty, struct cm_err* err) {
   if (tty && out_fd >= 0) {
     /* Hold a slave of our own: the master then never reports HUP while the container has no
      * slave open (which would otherwise need polling to notice a reopen).  Released before
@@ -86,7 +85,7 @@ void stdio_drain(void) {
   if (pty_peer >= 0) close(pty_peer);
   pty_peer = -1;
   for (int i = 0; i < 2; i++) {
-    struct pump *p = &pumps[i];
+    struct pump* p = &pumps[i];
     if (p->fd < 0) continue;
     set_nonblock(p->fd, true);
     /* Bounded: a leftover process that keeps writing cannot hold the exit back. */

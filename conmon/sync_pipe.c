@@ -9,18 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
-int pipe_fd_from_env(const char *name, int *fd, struct cm_err *err) {
+int pipe_fd_from_env(const char* name, int* fd, struct cm_err* err) {
   *fd = -1;
-  const char *s = getenv(name);
+  const char* s = getenv(name);
   if (s == NULL) return 0;
-  char *end = NULL;
+  char* end = NULL;
   errno = 0;
   long v = strtol(s, &end, 10);
   if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 0x7fffffff)
     return cm_fail(err, 0, "unable to parse %s", name);
   /* The runtime and the exit command must not inherit the caller's pipes: the caller detects
    * our death by EOF on them. */
-  if (fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0) return cm_fail(err, errno, "unable to make %s CLOEXEC", name);
+  if (fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0)
+    return cm_fail(err, errno, "unable to make %s CLOEXEC", name);
   *fd = (int)v;
   return 0;
 }
@@ -34,12 +35,12 @@ struct jbuf {
   char data[1024];
 };
 
-static void jflush(struct jbuf *b) {
+static void jflush(struct jbuf* b) {
   if (b->len > 0 && !b->failed && write_all(b->fd, b->data, b->len) < 0) b->failed = true;
   b->len = 0;
 }
 
-static void jput(struct jbuf *b, const char *s, size_t n) {
+static void jput(struct jbuf* b, const char* s, size_t n) {
   while (n > 0) {
     if (b->len == sizeof b->data) jflush(b);
     size_t room = sizeof b->data - b->len;
@@ -53,31 +54,45 @@ static void jput(struct jbuf *b, const char *s, size_t n) {
 
 /* JSON string escaping (RFC 8259): quote, backslash and control characters; bytes >= 0x80
  * pass through so UTF-8 text stays readable. */
-static void jput_escaped(struct jbuf *b, const char *s) {
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+static void jput_escaped(struct jbuf* b, const char* s) {
+  for (const unsigned char* p = (const unsigned char*)s; *p; p++) {
     char tmp[8];
     switch (*p) {
-    case '"': jput(b, "\\\"", 2); break;
-    case '\\': jput(b, "\\\\", 2); break;
-    case '\n': jput(b, "\\n", 2); break;
-    case '\r': jput(b, "\\r", 2); break;
-    case '\t': jput(b, "\\t", 2); break;
-    case '\b': jput(b, "\\b", 2); break;
-    case '\f': jput(b, "\\f", 2); break;
-    default:
-      if (*p < 0x20 || *p == 0x7f) {
-        snprintf(tmp, sizeof tmp, "\\u%04x", *p);
-        jput(b, tmp, 6);
-      } else {
-        jput(b, (const char *)p, 1);
-      }
+      case '"':
+        jput(b, "\\\"", 2);
+        break;
+      case '\\':
+        jput(b, "\\\\", 2);
+        break;
+      case '\n':
+        jput(b, "\\n", 2);
+        break;
+      case '\r':
+        jput(b, "\\r", 2);
+        break;
+      case '\t':
+        jput(b, "\\t", 2);
+        break;
+      case '\b':
+        jput(b, "\\b", 2);
+        break;
+      case '\f':
+        jput(b, "\\f", 2);
+        break;
+      default:
+        if (*p < 0x20 || *p == 0x7f) {
+          snprintf(tmp, sizeof tmp, "\\u%04x", *p);
+          jput(b, tmp, 6);
+        } else {
+          jput(b, (const char*)p, 1);
+        }
     }
   }
 }
 
-void sync_write(int *fd, int value, const char *message) {
+void sync_write(int* fd, int value, const char* message) {
   if (*fd < 0) return;
-  const char *key = opt.api_version >= 1 ? "data" : opt.exec ? "exit_code" : "pid";
+  const char* key = opt.api_version >= 1 ? "data" : opt.exec ? "exit_code" : "pid";
   struct jbuf b = {.fd = *fd};
   char head[64];
   int n = snprintf(head, sizeof head, "{\"%s\": %d", key, value);

@@ -13,7 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-int cm_fail(struct cm_err *err, int errnum, const char *fmt, ...) {
+int cm_fail(struct cm_err* err, int errnum, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
@@ -25,14 +25,14 @@ int cm_fail(struct cm_err *err, int errnum, const char *fmt, ...) {
   return -1;
 }
 
-void cm_closep(int *fd) {
+void cm_closep(int* fd) {
   if (*fd >= 0) close(*fd);
   *fd = -1;
 }
 
-void cm_freep(void *p) {
-  free(*(void **)p);
-  *(void **)p = NULL;
+void cm_freep(void* p) {
+  free(*(void**)p);
+  *(void**)p = NULL;
 }
 
 /* ------------------------------------------------------------------ diagnostics */
@@ -41,11 +41,11 @@ static enum cm_level level = LVL_WARN;
 static bool to_syslog;
 static char ident[96];
 
-int msg_set_level(const char *name) {
+int msg_set_level(const char* name) {
   static const struct {
-    const char *name;
+    const char* name;
     enum cm_level level;
-  } names[] = {{"error", LVL_ERROR}, {"fatal", LVL_ERROR}, {"panic", LVL_ERROR},
+  } names[] = {{"error", LVL_ERROR}, {"fatal", LVL_ERROR},  {"panic", LVL_ERROR},
                {"warn", LVL_WARN},   {"warning", LVL_WARN}, {"info", LVL_INFO},
                {"debug", LVL_DEBUG}, {"trace", LVL_TRACE}};
   if (name == NULL) return 0;
@@ -57,7 +57,7 @@ int msg_set_level(const char *name) {
   return -1;
 }
 
-void msg_init(const char *cid, const char *tag, bool use_syslog) {
+void msg_init(const char* cid, const char* tag, bool use_syslog) {
   to_syslog = use_syslog;
   /* Upstream prefixes syslog lines with the first 20 characters of the container id. */
   if (tag != NULL)
@@ -68,7 +68,7 @@ void msg_init(const char *cid, const char *tag, bool use_syslog) {
 
 bool msg_enabled(enum cm_level l) { return l <= level; }
 
-void msg(enum cm_level l, const char *fmt, ...) {
+void msg(enum cm_level l, const char* fmt, ...) {
   static const char tags[] = {'e', 'w', 'i', 'd', 'd'};
   static const int prio[] = {LOG_ERR, LOG_INFO, LOG_INFO, LOG_INFO, LOG_INFO};
   /* Errors are always reported, like upstream's nexit/pexit. */
@@ -80,15 +80,19 @@ void msg(enum cm_level l, const char *fmt, ...) {
   va_end(ap);
   /* After daemonizing stderr is /dev/null; before, it is the caller's. */
   dprintf(STDERR_FILENO, "[conmon:%c]: %s\n", tags[l], text);
-  if (to_syslog) syslog(prio[l], "conmon %s <%s>: %s", ident,
-                        l == LVL_ERROR ? "error" : l == LVL_WARN ? "nwarn"
-                        : l == LVL_INFO ? "ninfo" : "ndebug", text);
+  if (to_syslog)
+    syslog(prio[l], "conmon %s <%s>: %s", ident,
+           l == LVL_ERROR  ? "error"
+           : l == LVL_WARN ? "nwarn"
+           : l == LVL_INFO ? "ninfo"
+                           : "ndebug",
+           text);
 }
 
 /* ------------------------------------------------------------------ fds and files */
 
-ssize_t write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
+ssize_t write_all(int fd, const void* buf, size_t len) {
+  const char* p = buf;
   size_t left = len;
   while (left > 0) {
     ssize_t w = write(fd, p, left);
@@ -100,13 +104,13 @@ ssize_t write_all(int fd, const void *buf, size_t len) {
   return (ssize_t)len;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, struct cm_err *err) {
+int write_file_atomic(const char* path, const char* data, size_t len, struct cm_err* err) {
   /* The temporary lives in the same directory (rename cannot cross filesystems).  A dot
    * prefix keeps it out of the way of a daemon that lists the exit directory. */
   char tmp[PATH_MAX];
-  const char *slash = strrchr(path, '/');
+  const char* slash = strrchr(path, '/');
   int dirlen = slash ? (int)(slash - path) : 0;
-  const char *base = slash ? slash + 1 : path;
+  const char* base = slash ? slash + 1 : path;
   int n = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.%d.tmp", dirlen, path, base, (int)getpid())
                 : snprintf(tmp, sizeof tmp, ".%s.%d.tmp", base, (int)getpid());
   if (n < 0 || (size_t)n >= sizeof tmp) return cm_fail(err, ENAMETOOLONG, "%s", path);
@@ -139,13 +143,14 @@ int set_cloexec(int fd) {
   return fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }
 
-int path_join(char *out, size_t size, const char *dir, const char *name, struct cm_err *err) {
+int path_join(char* out, size_t size, const char* dir, const char* name, struct cm_err* err) {
   int n = snprintf(out, size, "%s/%s", dir, name);
-  if (n < 0 || (size_t)n >= size) return cm_fail(err, ENAMETOOLONG, "path too long: %s/%s", dir, name);
+  if (n < 0 || (size_t)n >= size)
+    return cm_fail(err, ENAMETOOLONG, "path too long: %s/%s", dir, name);
   return 0;
 }
 
-void oom_score_adj(const char *value) {
+void oom_score_adj(const char* value) {
   int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
     ndebug("failed to open /proc/self/oom_score_adj: %s", strerror(errno));

@@ -72,6 +72,8 @@ struct Setup {
   std::string runtime;  // "runc" or "crun"
 };
 
+void PrintTo(const Setup& setup, std::ostream* out) { *out << setup.monitor << "/" << setup.runtime; }
+
 class OciRuntimeTest : public ::testing::TestWithParam<Setup> {
  protected:
   static void SetUpTestSuite() { ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok()); }
