@@ -12,7 +12,7 @@ build_packages=(
 )
 # Real components the integration tests and the demo drive.
 runtime_packages=(
-  runc crun conmon busybox-static iproute2 procps util-linux
+  musl-tools runc crun conmon busybox-static iproute2 procps util-linux
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}")
