@@ -29,7 +29,8 @@ absl::StatusOr<std::unique_ptr<ExitWatcher>> ExitWatcher::Start(std::filesystem:
   std::error_code ec;
   std::filesystem::create_directories(exits_dir, ec);
   if (ec) return absl::InternalError(StrCat("create ", exits_dir.string(), ": ", ec.message()));
-  std::unique_ptr<ExitWatcher> watcher(new ExitWatcher(std::move(exits_dir), std::move(on_exit)));
+  auto watcher =
+      std::make_unique<ExitWatcher>(StartTag{}, std::move(exits_dir), std::move(on_exit));
   watcher->inotify_.Reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
   watcher->wakeup_.Reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!watcher->inotify_.valid() || !watcher->wakeup_.valid()) {

@@ -29,7 +29,7 @@ namespace crio::oci {
 namespace {
 
 // CRI-O bounds exec-sync output at 16 MiB.
-constexpr int64_t kExecSyncOutputLimit = 16 * 1024 * 1024;
+constexpr int64_t kExecSyncOutputLimit = int64_t{16} * 1024 * 1024;
 // The message conmon reports when it killed an exec-sync command at its timeout.
 constexpr std::string_view kTimedOutMessage = "command timed out";
 // Slack on top of an exec-sync timeout for the monitor's own work.

@@ -18,7 +18,7 @@
 namespace crio::server {
 
 absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
-    std::shared_ptr<config::ConfigHolder> config) {
+    const std::shared_ptr<config::ConfigHolder>& config) {
   std::shared_ptr<const config::Config> settings = config->Get();
   auto server = std::make_unique<CriServer>(StartTag{});
   server->socket_path_ = settings->api.listen;

@@ -70,7 +70,7 @@ std::string JoinPath(const std::vector<std::string>& parts, size_t count) {
 // libarchive pulls decompressed bytes from the LayerStream through this callback.
 struct ReadContext {
   LayerStream* stream;
-  std::vector<char> buffer = std::vector<char>(128 * 1024);
+  std::vector<char> buffer = std::vector<char>(size_t{128} * 1024);
   absl::Status error;
 };
 

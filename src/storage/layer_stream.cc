@@ -10,7 +10,7 @@
 namespace crio::storage {
 namespace {
 
-constexpr size_t kInputChunk = 64 * 1024;
+constexpr size_t kInputChunk = size_t{64} * 1024;
 
 }  // namespace
 

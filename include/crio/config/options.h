@@ -51,7 +51,12 @@ struct OptionSpec {
   Check check = Check::kNone;
   std::string_view flag = {};  // daemon command-line flag (without "--"), empty when none
 
-  std::string DottedName() const { return std::string(table) + "." + std::string(key); }
+  std::string DottedName() const {
+    std::string name(table);
+    name += '.';
+    name += key;
+    return name;
+  }
 };
 
 using ConfigOption = OptionSpec<Config>;

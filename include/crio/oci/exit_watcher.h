@@ -31,6 +31,12 @@ class ExitWatcher {
   // `on_exit` runs on the watcher's thread for every exit seen after start.
   static absl::StatusOr<std::unique_ptr<ExitWatcher>> Start(std::filesystem::path exits_dir,
                                                             Callback on_exit = {});
+  // Only Start() constructs watchers; the tag keeps the constructor out of other hands.
+  struct StartTag {
+    explicit StartTag() = default;
+  };
+  ExitWatcher(StartTag, std::filesystem::path dir, Callback on_exit)
+      : dir_(std::move(dir)), on_exit_(std::move(on_exit)) {}
   ~ExitWatcher();
 
   // The exit of `id`, waiting up to `timeout` for it.
@@ -41,8 +47,6 @@ class ExitWatcher {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  ExitWatcher(std::filesystem::path dir, Callback on_exit)
-      : dir_(std::move(dir)), on_exit_(std::move(on_exit)) {}
   void Loop();
   // Reads `<dir>/<id>`; nullopt while it is absent or incomplete.
   std::optional<ExitInfo> ReadExitFile(const std::string& id) const;
