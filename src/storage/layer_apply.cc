@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "crio/common/strings.h"
@@ -112,6 +113,10 @@ class Extractor {
   int root_;
   struct archive* archive_;
   std::vector<DeferredDirTimes> dir_times_;
+
+ public:
+  std::set<uint32_t> uids_;
+  std::set<uint32_t> gids_;
 };
 
 absl::StatusOr<UniqueFd> Extractor::OpenDir(const std::vector<std::string>& parts, size_t count,
@@ -271,6 +276,8 @@ absl::Status Extractor::Apply(struct archive_entry* entry) {
     return absl::OkStatus();
   }
 
+  uids_.insert(static_cast<uint32_t>(archive_entry_uid(entry)));
+  gids_.insert(static_cast<uint32_t>(archive_entry_gid(entry)));
   mode_t type = archive_entry_filetype(entry);
   bool is_dir = type == AE_IFDIR;
   if (auto status = RemoveExisting(parent->get(), name, is_dir, path); !status.ok()) return status;
@@ -370,7 +377,10 @@ absl::StatusOr<AppliedLayer> Extract(ByteSource& source, const std::filesystem::
   if (auto status = extractor.Finish(); !status.ok()) return status;
   // The digests must cover the whole stream, padding after the end-of-archive blocks included.
   if (auto status = stream.Drain(); !status.ok()) return status;
-  return stream.Finish();
+  AppliedLayer applied = stream.Finish();
+  applied.uids.assign(extractor.uids_.begin(), extractor.uids_.end());
+  applied.gids.assign(extractor.gids_.begin(), extractor.gids_.end());
+  return applied;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -39,6 +40,8 @@ struct AppliedLayer {
   uint64_t compressed_size = 0;
   std::string diff_id;  // "sha256:..." of the uncompressed tar: the layer's DiffID
   uint64_t uncompressed_size = 0;
+  std::vector<uint32_t> uids;  // sorted owners of the entries, whiteouts excepted
+  std::vector<uint32_t> gids;
 };
 
 // Extracts an OCI/Docker layer (a tar stream, gzip- or zstd-compressed or plain) into `target`,
