@@ -352,7 +352,7 @@ absl::StatusOr<AppliedLayer> Extract(ByteSource& source, const std::filesystem::
     return absl::InternalError(
         StrCat("open layer directory ", target.string(), ": ", std::strerror(errno)));
   }
-  LayerStream stream(source, options.max_uncompressed_size);
+  LayerStream stream(source, options.max_uncompressed_size, options.on_tar_bytes);
   ReadContext context{.stream = &stream, .error = absl::OkStatus()};
   std::unique_ptr<struct archive, decltype(&archive_read_free)> archive(archive_read_new(),
                                                                         &archive_read_free);

@@ -15,6 +15,7 @@
 #include "crio/common/log.h"
 #include "crio/common/reaper.h"
 #include "crio/common/strings.h"
+#include "tar_split.h"
 
 namespace crio::storage {
 namespace {
@@ -291,8 +292,18 @@ absl::StatusOr<LayerRecord> LayerStore::CreateLocked(std::vector<LayerRecord>& l
   }
 
   if (source != nullptr) {
-    absl::StatusOr<AppliedLayer> applied = ApplyLayer(*source, dir / "diff", options);
+    TarSplitWriter tar_split;
+    ApplyOptions apply_options = options;
+    apply_options.on_tar_bytes = [&tar_split](std::string_view bytes) { tar_split.Feed(bytes); };
+    absl::StatusOr<AppliedLayer> applied = ApplyLayer(*source, dir / "diff", apply_options);
     if (!applied.ok()) return fail(applied.status());
+    // What lets podman and skopeo rebuild the exact tar, and so the same DiffID, from our files.
+    if (auto status =
+            WriteFileAtomically(options_.root / "overlay-layers" / (record.id + ".tar-split.gz"),
+                                tar_split.Finish(), 0600);
+        !status.ok()) {
+      return fail(status);
+    }
     // ApplyLayer leaves the diff directory's own mode to us; it is part of the format.
     ::chmod((dir / "diff").c_str(), diff_mode);
     record.compressed_digest = applied->compressed_digest;

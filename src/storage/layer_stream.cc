@@ -41,8 +41,11 @@ absl::StatusOr<size_t> FdSource::Read(char* buffer, size_t size) {
   }
 }
 
-LayerStream::LayerStream(ByteSource& source, uint64_t max_uncompressed_size)
-    : source_(source), max_uncompressed_size_(max_uncompressed_size) {}
+LayerStream::LayerStream(ByteSource& source, uint64_t max_uncompressed_size,
+                         std::function<void(std::string_view)> on_tar_bytes)
+    : source_(source),
+      max_uncompressed_size_(max_uncompressed_size),
+      on_tar_bytes_(std::move(on_tar_bytes)) {}
 
 LayerStream::~LayerStream() {
   if (zlib_ready_) inflateEnd(&zlib_);
@@ -163,6 +166,7 @@ absl::StatusOr<size_t> LayerStream::Read(char* buffer, size_t size) {
   if (!n.ok()) return n;
   tar_digest_.Update(buffer, *n);
   tar_size_ += *n;
+  if (on_tar_bytes_ && *n > 0) on_tar_bytes_(std::string_view(buffer, *n));
   if (max_uncompressed_size_ > 0 && tar_size_ > max_uncompressed_size_) {
     return absl::ResourceExhaustedError(StrCat("layer is larger than its declared bound of ",
                                                max_uncompressed_size_, " bytes uncompressed"));

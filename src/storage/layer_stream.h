@@ -27,7 +27,8 @@ class Sha256 {
 // first bytes, digests and counts both sides, and enforces the size bound.
 class LayerStream {
  public:
-  LayerStream(ByteSource& source, uint64_t max_uncompressed_size);
+  LayerStream(ByteSource& source, uint64_t max_uncompressed_size,
+              std::function<void(std::string_view)> on_tar_bytes = {});
   ~LayerStream();
   LayerStream(const LayerStream&) = delete;
   LayerStream& operator=(const LayerStream&) = delete;
@@ -47,6 +48,7 @@ class LayerStream {
   enum class Kind { kUnknown, kNone, kGzip, kZstd };
   ByteSource& source_;
   uint64_t max_uncompressed_size_;
+  std::function<void(std::string_view)> on_tar_bytes_;
   Kind kind_ = Kind::kUnknown;
   Sha256 raw_digest_;
   Sha256 tar_digest_;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ class FdSource : public ByteSource {
 struct ApplyOptions {
   // Largest uncompressed size accepted (a bound on decompression bombs); 0 means no bound.
   uint64_t max_uncompressed_size = 0;
+  // Sees every byte of the uncompressed tar stream, in order (for the tar-split record).
+  std::function<void(std::string_view)> on_tar_bytes;
 };
 
 struct AppliedLayer {
