@@ -1,0 +1,76 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "crio/storage/container_store.h"
+#include "crio/storage/image_store.h"
+#include "crio/storage/layer_store.h"
+
+namespace crio::storage {
+
+// Bytes and inodes used by a set of layers.
+struct Usage {
+  uint64_t bytes = 0;
+  uint64_t inodes = 0;
+};
+
+struct StoreUsage {
+  Usage images;      // layers of images (and layers no container owns)
+  Usage containers;  // containers' writable layers
+};
+
+// What RemoveImage did.
+enum class Removal { kUntagged, kDeleted };
+
+// The whole containers/storage store: layers, images and containers, and the rules that span them.
+class Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  LayerStore& layers() { return *layers_; }
+  ImageStore& images() { return *images_; }
+  ContainerStore& containers() { return *containers_; }
+
+  // A container on image `image` (id, name or digest): a writable layer on the image's top layer
+  // (named "<first name>-layer", as CRI-O names it) and the container's record.
+  absl::StatusOr<ContainerRecord> CreateContainer(const std::string& id,
+                                                  const std::vector<std::string>& names,
+                                                  const std::string& image,
+                                                  const std::string& metadata,
+                                                  const std::string& mount_label = "");
+  absl::StatusOr<std::filesystem::path> MountContainer(const std::string& id);
+  absl::Status UnmountContainer(const std::string& id, bool force = false);
+  // Unmounts (whatever the count), then removes the writable layer, the record and the
+  // container's directories. NotFound when there is no such container.
+  absl::Status DeleteContainer(const std::string& id);
+
+  // By a name the image has besides others: only that name goes (untag). Otherwise the image is
+  // deleted with every layer no other image or container uses, unless a container uses it:
+  // FailedPrecondition naming the container.
+  absl::StatusOr<Removal> RemoveImage(const std::string& reference);
+
+  // Disk use of the layers, split as the ImageFsInfo RPC reports it.
+  absl::StatusOr<StoreUsage> DiskUsage();
+
+  // Inconsistencies between the records and the files, one sentence each; empty when none.
+  absl::StatusOr<std::vector<std::string>> Check();
+
+  absl::Status Shutdown() { return layers_->Shutdown(); }
+
+  struct OpenTag {
+    explicit OpenTag() = default;
+  };
+  Store(OpenTag, StoreOptions options) : options_(std::move(options)) {}
+
+ private:
+  StoreOptions options_;
+  std::unique_ptr<LayerStore> layers_;
+  std::unique_ptr<ImageStore> images_;
+  std::unique_ptr<ContainerStore> containers_;
+};
+
+}  // namespace crio::storage
