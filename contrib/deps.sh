@@ -12,7 +12,7 @@ build_packages=(
 )
 # Real components the integration tests and the demo drive.
 runtime_packages=(
-  musl-tools runc crun conmon busybox-static containers-storage skopeo iproute2 procps util-linux tar
+  musl-tools runc crun conmon busybox-static containers-storage skopeo podman iproute2 procps util-linux tar
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}")

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crio/common/reaper.h"
 #include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
 #include "crio/storage/image_store.h"
@@ -32,6 +33,9 @@ std::filesystem::path Blob(const std::string& digest) {
 
 class StorageImagesTest : public ::testing::Test {
  protected:
+  // podman's monitor daemonizes; as subreaper this process collects it instead of a late PID 1.
+  static void SetUpTestSuite() { ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok()); }
+
   void SetUp() override {
     options_.root = dir_.path() / "root";
     options_.runroot = dir_.path() / "runroot";
@@ -155,6 +159,38 @@ TEST_F(StorageImagesTest, AnImageWeStoreIsInspectedAndCopiedBySkopeo) {
   EXPECT_EQ(out_config["rootfs"]["diff_ids"][0], diff_id_);
   (void)RunCommand({"containers-storage", "-g", options_.root.string(), "-R",
                     options_.runroot.string(), "shutdown", "-f"});
+}
+
+TEST_F(StorageImagesTest, AnImageWeStoreRunsUnderPodman) {
+  UniqueFd blob(::open(Blob(layer_digest_).c_str(), O_RDONLY | O_CLOEXEC));
+  storage::FdSource source(blob.get());
+  absl::StatusOr<storage::LayerRecord> layer =
+      layers_->CreateFromStream(storage::PulledLayerId("", diff_id_), "", source);
+  ASSERT_TRUE(layer.ok()) << layer.status();
+  std::string image_id = config_digest_.substr(7);
+  ASSERT_TRUE(images_->Create(image_id, layer->id, "2020-09-13T12:26:40Z").ok());
+  ASSERT_TRUE(images_->SetBigData(image_id, config_digest_, config_).ok());
+  ASSERT_TRUE(images_->SetBigData(image_id, "manifest-" + manifest_digest_, manifest_).ok());
+  ASSERT_TRUE(images_->SetBigData(image_id, "manifest", manifest_).ok());
+  ASSERT_TRUE(images_->AddName(image_id, "localhost/ours:1").ok());
+
+  std::vector<std::string> podman = {
+      "podman", "--root", options_.root.string(), "--runroot", options_.runroot.string(),
+      "--storage-driver", "overlay", "--tmpdir", (dir_.path() / "podman-tmp").string(),
+      "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc"};
+  std::vector<std::string> images = podman;
+  images.insert(images.end(), {"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
+  absl::StatusOr<CommandResult> listed = RunCommand(images, {}, absl::Seconds(60));
+  ASSERT_EQ(listed->exit_code, 0) << listed->err;
+  EXPECT_THAT(listed->out, HasSubstr("localhost/ours:1 " + image_id.substr(0, 12)));
+  // Explicit limits: this host lacks CAP_SYS_RESOURCE, so podman's default (raise NOFILE to the
+  // maximum) cannot be applied here, whatever the store.
+  std::vector<std::string> run = podman;
+  run.insert(run.end(), {"run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024",
+                         "--ulimit", "nproc=1024:1024", "localhost/ours:1", "echo", "hello from our store"});
+  absl::StatusOr<CommandResult> ran = RunCommand(run, {}, absl::Seconds(120));
+  ASSERT_EQ(ran->exit_code, 0) << ran->err;
+  EXPECT_EQ(ran->out, "hello from our store\n");
 }
 
 TEST_F(StorageImagesTest, NamesMoveBetweenImagesAndBigDataFileNames) {
