@@ -22,6 +22,7 @@ demo: build
 # Benchmarks print figures (see bench/); they are not part of `make test`.
 bench: build
 	@$(BUILD_DIR)/bench/monitor_bench
+	@$(BUILD_DIR)/bench/storage_bench
 
 install: build
 	@cmake --install $(BUILD_DIR)

@@ -149,6 +149,21 @@ LayerStore::LayerStore(OpenTag, StoreOptions options)
       mounts_json_(options_.runroot / "overlay-layers" / "mountpoints.json") {}
 
 absl::StatusOr<std::unique_ptr<LayerStore>> LayerStore::Open(const StoreOptions& options) {
+  // containers/storage 1.45 and later may keep some records in volatile-*.json files, which we
+  // do not read yet: refuse such a store rather than act on half of it.
+  for (const auto& volatile_file :
+       {options.root / "overlay-layers" / "volatile-layers.json",
+        options.root / "overlay-containers" / "volatile-containers.json",
+        options.runroot / "overlay-layers" / "volatile-layers.json",
+        options.runroot / "overlay-containers" / "volatile-containers.json"}) {
+    std::error_code exists_ec;
+    if (std::filesystem::exists(volatile_file, exists_ec)) {
+      return absl::FailedPreconditionError(
+          StrCat(volatile_file.string(),
+                 ": this store was written by containers/storage 1.45 or later with volatile "
+                 "records, which are not supported yet"));
+    }
+  }
   auto store = std::make_unique<LayerStore>(OpenTag{}, options);
   std::error_code ec;
   for (const auto& dir : {options.root, options.runroot}) {

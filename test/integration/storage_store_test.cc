@@ -169,6 +169,15 @@ TEST_F(StoreTest, CheckReportsRecordsAndFilesThatDisagree) {
   std::filesystem::rename(store_->layers().home() / "moved-away", store_->layers().home() / top);
 }
 
+TEST_F(StoreTest, RefusesAStoreWithVolatileRecordsItCannotRead) {
+  store_->Shutdown().IgnoreError();
+  store_.reset();
+  std::ofstream(options_.root / "overlay-layers" / "volatile-layers.json") << "[]";
+  absl::Status status = storage::Store::Open(options_).status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(status));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("volatile records"));
+}
+
 TEST_F(StoreTest, AWriterKilledHalfwayLeavesAStoreEveryoneOpens) {
   ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok());
   nlohmann::json index =
@@ -205,6 +214,18 @@ TEST_F(StoreTest, AWriterKilledHalfwayLeavesAStoreEveryoneOpens) {
   // podman's library opens it (and, holding the write lock, drops the half-written layer)...
   absl::StatusOr<CommandResult> tool = Tool({"create-layer"});
   EXPECT_EQ(tool->exit_code, 0) << tool->err;
+  std::vector<std::string> podman_images = {"podman",
+                                            "--root",
+                                            options_.root.string(),
+                                            "--runroot",
+                                            options_.runroot.string(),
+                                            "--storage-driver",
+                                            "overlay",
+                                            "--tmpdir",
+                                            (dir_.path() / "podman-tmp").string(),
+                                            "images"};
+  absl::StatusOr<CommandResult> podman = RunCommand(podman_images, {}, absl::Seconds(60));
+  EXPECT_EQ(podman->exit_code, 0) << podman->err;
   // ...and so do we, with nothing inconsistent left.
   auto reopened = storage::Store::Open(options_);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
