@@ -22,6 +22,7 @@
 #include "crio/common/strings.h"
 #include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
+#include "crio/oci/cgroup.h"
 #include "crio/oci/cri_log.h"
 #include "crio/oci/runtime.h"
 
@@ -217,8 +218,15 @@ absl::StatusOr<pid_t> Runtime::Create(const CreateOptions& options) {
   start->child.Reset();
   errors->child.Reset();
 
-  // The monitor waits on the start pipe so that it can be moved into its cgroup first; cgroup
-  // placement arrives with the pod work, so release it at once.
+  // The monitor waits on the start pipe so that it is in its cgroup before it forks anything.
+  if (std::string cgroup = MonitorCgroup(options.id, options.cgroup_parent); !cgroup.empty()) {
+    if (auto status = MoveToCgroup(*monitor, cgroup); !status.ok()) {
+      ::kill(*monitor, SIGKILL);
+      Reaper::Get().Wait(*monitor, absl::Seconds(10));
+      return absl::Status(status.code(), StrCat("create container ", options.id,
+                                                ": place the monitor: ", View(status.message())));
+    }
+  }
   absl::Time deadline = absl::Now() + settings_.create_timeout;
   if (auto status = ReleaseAndWaitForMonitor(*monitor, *start, errors->parent.get(),
                                              settings_.create_timeout);

@@ -6,6 +6,7 @@
 #include "crio/build_info.h"
 #include "crio/common/strings.h"
 #include "crio/common/subprocess.h"
+#include "crio/oci/cgroup.h"
 #include "crio/oci/runtime_handler.h"
 
 namespace crio::oci {
@@ -53,6 +54,8 @@ absl::StatusOr<RuntimeSettings> RuntimeSettings::FromConfig(const config::Config
     settings.monitor_binary = std::filesystem::path(build_info::kLibexecDir) / "conmon";
   }
   settings.monitor_env = handler.monitor_env;
+  settings.monitor_cgroup =
+      !handler.monitor_cgroup.empty() ? handler.monitor_cgroup : config.runtime.conmon_cgroup;
   settings.exits_dir = config.runtime.container_exits_dir;
   settings.attach_socket_dir = config.runtime.container_attach_socket_dir;
   settings.log_level = config.runtime.log_level;
@@ -81,6 +84,16 @@ absl::StatusOr<std::string> Runtime::RunRuntime(const std::vector<std::string>& 
     return absl::InternalError(message);
   }
   return std::move(result->out);
+}
+
+std::string Runtime::MonitorCgroup(const std::string& id, const std::string& cgroup_parent) const {
+  if (settings_.monitor_cgroup != "pod" || cgroup_parent.empty()) return "";
+  return StrCat(cgroup_parent, "/crio-conmon-", id);
+}
+
+absl::Status Runtime::RemoveMonitorCgroup(const std::string& id, const std::string& cgroup_parent) {
+  std::string path = MonitorCgroup(id, cgroup_parent);
+  return path.empty() ? absl::OkStatus() : RemoveCgroup(path);
 }
 
 absl::Status Runtime::Start(const std::string& id) { return RunRuntime({"start", id}).status(); }

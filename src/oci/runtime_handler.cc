@@ -42,6 +42,17 @@ absl::Status CheckHandlers(const config::Config& config) {
                                              "\" is not supported yet (only \"oci\")"));
     }
     if (auto binary = ResolveRuntimeBinary(name, handler); !binary.ok()) return binary.status();
+    // As CRI-O: with cgroupfs a monitor either stays with the daemon or goes to its pod.
+    const std::string& monitor_cgroup =
+        !handler.monitor_cgroup.empty() ? handler.monitor_cgroup : config.runtime.conmon_cgroup;
+    if (config.runtime.cgroup_manager == "cgroupfs" && !monitor_cgroup.empty() &&
+        monitor_cgroup != "pod") {
+      return absl::InvalidArgumentError(
+          StrCat("runtime handler \"", name,
+                 "\": monitor_cgroup must be \"pod\" or empty with the cgroupfs "
+                 "cgroup manager, got \"",
+                 monitor_cgroup, "\""));
+    }
   }
   return absl::OkStatus();
 }

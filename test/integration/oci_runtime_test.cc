@@ -11,6 +11,7 @@
 #include "bundle.h"
 #include "crio/common/reaper.h"
 #include "crio/common/subprocess.h"
+#include "crio/oci/cgroup.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime.h"
 #include "process.h"
@@ -72,7 +73,9 @@ struct Setup {
   std::string runtime;  // "runc" or "crun"
 };
 
-void PrintTo(const Setup& setup, std::ostream* out) { *out << setup.monitor << "/" << setup.runtime; }
+void PrintTo(const Setup& setup, std::ostream* out) {
+  *out << setup.monitor << "/" << setup.runtime;
+}
 
 class OciRuntimeTest : public ::testing::TestWithParam<Setup> {
  protected:
@@ -270,6 +273,43 @@ TEST_P(OciRuntimeTest, UpdateResourcesChangesTheCgroup) {
                          absl::Seconds(20));
   ASSERT_TRUE(limit.ok()) << limit.status();
   EXPECT_EQ(limit->out, "33554432\n");
+}
+
+TEST_P(OciRuntimeTest, MonitorGoesIntoItsPodCgroup) {
+  // A runtime whose monitors go to their pod, as with CRI-O's monitor_cgroup = "pod".
+  oci::RuntimeSettings settings = runtime_->settings();
+  settings.monitor_cgroup = "pod";
+  oci::Runtime runtime(settings);
+  std::string pod_cgroup = "/crio-test-pod-" + NewContainerId().substr(0, 8);
+  std::string id = NewContainerId();
+  std::filesystem::path bundle = dir_.path() / "bundles" / id.substr(0, 12);
+  WriteBundle(bundle, {});
+  oci::CreateOptions options{.id = id,
+                             .name = "test",
+                             .bundle = bundle,
+                             .log_path = dir_.path() / "logs" / "pod.log",
+                             .persist_dir = bundle};
+  options.cgroup_parent = pod_cgroup;
+  absl::StatusOr<pid_t> pid = runtime.Create(options);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  created_.push_back(id);
+  pid_t monitor = 0;
+  std::ifstream(bundle / "conmon-pidfile") >> monitor;
+  std::string expected = pod_cgroup + "/crio-conmon-" + id;
+  EXPECT_EQ(runtime.MonitorCgroup(id, pod_cgroup), expected);
+  // Every hierarchy, v1 controllers and the v2 tree alike.
+  std::string cgroups = ReadAll("/proc/" + std::to_string(monitor) + "/cgroup");
+  EXPECT_THAT(cgroups, HasSubstr(":memory:" + expected + "\n"));
+  EXPECT_THAT(cgroups, HasSubstr("0::" + expected + "\n"));
+
+  (void)runtime.Kill(id, SIGKILL);
+  ASSERT_TRUE(exits_->Wait(id, absl::Seconds(20)).has_value());
+  ASSERT_TRUE(Eventually([&] { return ::kill(monitor, 0) != 0; }));
+  ASSERT_TRUE(runtime.Delete(id).ok());
+  ASSERT_TRUE(runtime.RemoveMonitorCgroup(id, pod_cgroup).ok());
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/memory" + expected));
+  EXPECT_TRUE(oci::RemoveCgroup(pod_cgroup).ok());
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/memory" + pod_cgroup));
 }
 
 TEST_P(OciRuntimeTest, MissingContainerIsNotFoundAndDeleteIsIdempotent) {

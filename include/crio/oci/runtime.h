@@ -21,6 +21,9 @@ struct RuntimeSettings {
   std::filesystem::path runtime_root;    // --root of the runtime
   std::filesystem::path monitor_binary;  // conmon
   std::vector<std::string> monitor_env;
+  // The monitor's cgroup: "" leaves it in the daemon's cgroup, "pod" puts it in
+  // <pod cgroup parent>/crio-conmon-<id> (cgroupfs), as CRI-O's conmon_cgroup / monitor_cgroup.
+  std::string monitor_cgroup;
   std::filesystem::path exits_dir;          // where monitors write exit codes
   std::filesystem::path attach_socket_dir;  // where monitors put attach sockets
   std::string log_level = "info";
@@ -45,6 +48,8 @@ struct CreateOptions {
   bool terminal = false;
   bool stdin = false;
   bool stdin_once = false;
+  // The pod's cgroupfs parent (LinuxPodSandboxConfig.cgroup_parent), for monitor_cgroup "pod".
+  std::string cgroup_parent;
 };
 
 // The runtime's view of a container (`runtime state`).
@@ -87,6 +92,11 @@ class Runtime {
                                           const std::filesystem::path& bundle,
                                           const std::vector<std::string>& command,
                                           absl::Duration timeout);
+
+  // Where Create put the container's monitor ("" when it stayed in the daemon's cgroup).
+  std::string MonitorCgroup(const std::string& id, const std::string& cgroup_parent) const;
+  // Removes that cgroup once the monitor has exited; nothing to do when there is none.
+  absl::Status RemoveMonitorCgroup(const std::string& id, const std::string& cgroup_parent);
 
   // The exit file a container's monitor writes when the container ends.
   std::filesystem::path ExitFile(const std::string& id) const { return settings_.exits_dir / id; }

@@ -46,6 +46,19 @@ TEST(RuntimeSettingsTest, UnknownHandlerAndMissingBinaryAreErrors) {
               HasSubstr("/nonexistent/runc is not an executable file"));
 }
 
+TEST(CheckHandlersTest, MonitorCgroupFollowsTheCgroupManager) {
+  config::Config config = config::Defaults();
+  config.runtime.cgroup_manager = "cgroupfs";
+  config.runtime.runtimes["runc"].monitor_cgroup = "pod";
+  EXPECT_TRUE(CheckHandlers(config).ok());
+  EXPECT_EQ(RuntimeSettings::FromConfig(config, "runc")->monitor_cgroup, "pod");
+  config.runtime.runtimes["runc"].monitor_cgroup = "system.slice";
+  EXPECT_THAT(std::string(CheckHandlers(config).message()), HasSubstr("must be \"pod\" or empty"));
+  config.runtime.runtimes["runc"].monitor_cgroup = "";
+  config.runtime.conmon_cgroup = "pod";  // the deprecated key still counts
+  EXPECT_EQ(RuntimeSettings::FromConfig(config, "runc")->monitor_cgroup, "pod");
+}
+
 TEST(CheckHandlersTest, RefusesRuntimeTypesWeCannotDrive) {
   config::Config config = config::Defaults();
   EXPECT_TRUE(CheckHandlers(config).ok());
