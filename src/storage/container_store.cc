@@ -8,23 +8,10 @@
 #include "crio/common/atomic_file.h"
 #include "crio/common/strings.h"
 #include "crio/storage/layer_record.h"
+#include "json_fields.h"
 
 namespace crio::storage {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-constexpr std::string_view kKnownKeys[] = {
-    "id",       "names",          "image",          "layer",
-    "metadata", "big-data-names", "big-data-sizes", "big-data-digests",
-    "created",  "uidmap",         "gidmap",         "flags"};
-
-template <class T>
-T Get(const Json& object, const char* key, T fallback) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
 
 absl::StatusOr<std::filesystem::path> UserData(const std::filesystem::path& base,
                                                const std::string& id) {
@@ -41,10 +28,7 @@ absl::StatusOr<std::filesystem::path> UserData(const std::filesystem::path& base
 
 absl::StatusOr<std::vector<ContainerRecord>> ParseContainers(std::string_view text) {
   std::vector<ContainerRecord> containers;
-  if (std::all_of(text.begin(), text.end(),
-                  [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
-    return containers;
-  }
+  if (IsBlank(text)) return containers;
   Json document = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded() || !document.is_array()) {
     return absl::DataLossError("containers.json is not a JSON array");
@@ -52,23 +36,21 @@ absl::StatusOr<std::vector<ContainerRecord>> ParseContainers(std::string_view te
   try {
     for (const Json& item : document) {
       ContainerRecord c;
-      c.id = Get<std::string>(item, "id", "");
-      c.names = Get<std::vector<std::string>>(item, "names", {});
-      c.image = Get<std::string>(item, "image", "");
-      c.layer = Get<std::string>(item, "layer", "");
-      c.metadata = Get<std::string>(item, "metadata", "");
-      c.big_data_names = Get<std::vector<std::string>>(item, "big-data-names", {});
-      c.big_data_sizes = Get<Json>(item, "big-data-sizes", Json::object());
-      c.big_data_digests = Get<Json>(item, "big-data-digests", Json::object());
-      c.created = Get<std::string>(item, "created", "");
-      c.uid_map = Get<Json>(item, "uidmap", Json::array());
-      c.gid_map = Get<Json>(item, "gidmap", Json::array());
-      c.flags = Get<Json>(item, "flags", Json::object());
-      for (const auto& [key, value] : item.items()) {
-        if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) {
-          c.unknown[key] = value;
-        }
-      }
+      c.id = Field<std::string>(item, "id", "");
+      c.names = Field<std::vector<std::string>>(item, "names", {});
+      c.image = Field<std::string>(item, "image", "");
+      c.layer = Field<std::string>(item, "layer", "");
+      c.metadata = Field<std::string>(item, "metadata", "");
+      c.big_data_names = Field<std::vector<std::string>>(item, "big-data-names", {});
+      c.big_data_sizes = Field<Json>(item, "big-data-sizes", Json::object());
+      c.big_data_digests = Field<Json>(item, "big-data-digests", Json::object());
+      c.created = Field<std::string>(item, "created", "");
+      c.uid_map = Field<Json>(item, "uidmap", Json::array());
+      c.gid_map = Field<Json>(item, "gidmap", Json::array());
+      c.flags = Field<Json>(item, "flags", Json::object());
+      c.unknown = UnknownFields(
+          item, {"id", "names", "image", "layer", "metadata", "big-data-names", "big-data-sizes",
+                 "big-data-digests", "created", "uidmap", "gidmap", "flags"});
       if (c.id.empty())
         return absl::DataLossError("containers.json holds a container without an id");
       containers.push_back(std::move(c));

@@ -1,7 +1,5 @@
 #include "crio/storage/image_store.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -10,36 +8,11 @@
 #include "crio/common/atomic_file.h"
 #include "crio/common/strings.h"
 #include "crio/storage/layer_record.h"
+#include "encoding.h"
+#include "json_fields.h"
 
 namespace crio::storage {
-namespace {
-
-using Json = nlohmann::ordered_json;
-
-constexpr std::string_view kKnownKeys[] = {
-    "id",       "digest",         "names",          "names-history",    "layer",   "mapped-layers",
-    "metadata", "big-data-names", "big-data-sizes", "big-data-digests", "created", "flags"};
-
-template <class T>
-T Get(const Json& object, const char* key, T fallback) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
-
-std::string Sha256Digest(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned char byte : digest) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<std::string> ImageRecord::Digests() const {
   std::vector<std::string> digests;
@@ -57,10 +30,7 @@ std::vector<std::string> ImageRecord::Digests() const {
 
 absl::StatusOr<std::vector<ImageRecord>> ParseImages(std::string_view text) {
   std::vector<ImageRecord> images;
-  if (std::all_of(text.begin(), text.end(),
-                  [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
-    return images;
-  }
+  if (IsBlank(text)) return images;
   Json document = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded() || !document.is_array()) {
     return absl::DataLossError("images.json is not a JSON array");
@@ -68,24 +38,22 @@ absl::StatusOr<std::vector<ImageRecord>> ParseImages(std::string_view text) {
   try {
     for (const Json& item : document) {
       ImageRecord image;
-      image.id = Get<std::string>(item, "id", "");
-      image.digest = Get<std::string>(item, "digest", "");
-      image.names = Get<std::vector<std::string>>(item, "names", {});
-      image.names_history = Get<std::vector<std::string>>(item, "names-history", {});
-      image.top_layer = Get<std::string>(item, "layer", "");
-      image.mapped_layers = Get<std::vector<std::string>>(item, "mapped-layers", {});
-      image.metadata = Get<std::string>(item, "metadata", "");
-      image.big_data_names = Get<std::vector<std::string>>(item, "big-data-names", {});
-      image.big_data_sizes = Get<std::map<std::string, int64_t>>(item, "big-data-sizes", {});
+      image.id = Field<std::string>(item, "id", "");
+      image.digest = Field<std::string>(item, "digest", "");
+      image.names = Field<std::vector<std::string>>(item, "names", {});
+      image.names_history = Field<std::vector<std::string>>(item, "names-history", {});
+      image.top_layer = Field<std::string>(item, "layer", "");
+      image.mapped_layers = Field<std::vector<std::string>>(item, "mapped-layers", {});
+      image.metadata = Field<std::string>(item, "metadata", "");
+      image.big_data_names = Field<std::vector<std::string>>(item, "big-data-names", {});
+      image.big_data_sizes = Field<std::map<std::string, int64_t>>(item, "big-data-sizes", {});
       image.big_data_digests =
-          Get<std::map<std::string, std::string>>(item, "big-data-digests", {});
-      image.created = Get<std::string>(item, "created", "");
-      image.flags = Get<Json>(item, "flags", Json::object());
-      for (const auto& [key, value] : item.items()) {
-        if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) {
-          image.unknown[key] = value;
-        }
-      }
+          Field<std::map<std::string, std::string>>(item, "big-data-digests", {});
+      image.created = Field<std::string>(item, "created", "");
+      image.flags = Field<Json>(item, "flags", Json::object());
+      image.unknown = UnknownFields(
+          item, {"id", "digest", "names", "names-history", "layer", "mapped-layers", "metadata",
+                 "big-data-names", "big-data-sizes", "big-data-digests", "created", "flags"});
       if (image.id.empty()) return absl::DataLossError("images.json holds an image without an id");
       images.push_back(std::move(image));
     }
@@ -122,12 +90,7 @@ std::string BigDataFileName(std::string_view key) {
     return c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
   });
   if (plain) return std::string(key);
-  std::string encoded(4 * ((key.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                          reinterpret_cast<const unsigned char*>(key.data()),
-                          static_cast<int>(key.size()));
-  encoded.resize(static_cast<size_t>(n));
-  return "=" + encoded;
+  return "=" + Base64Encode(key);
 }
 
 absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::filesystem::path& root) {

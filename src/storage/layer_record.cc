@@ -9,40 +9,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "crio/common/strings.h"
+#include "encoding.h"
+#include "json_fields.h"
 
 namespace crio::storage {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-// The keys LayerRecord models; anything else is kept in `unknown`.
-constexpr std::string_view kKnownKeys[] = {"id",
-                                           "names",
-                                           "parent",
-                                           "metadata",
-                                           "mountlabel",
-                                           "created",
-                                           "compressed-diff-digest",
-                                           "compressed-size",
-                                           "diff-digest",
-                                           "diff-size",
-                                           "compression",
-                                           "uidset",
-                                           "gidset",
-                                           "flags",
-                                           "uidmap",
-                                           "gidmap",
-                                           "big-data-names"};
-
-std::string Hex(const unsigned char* bytes, size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 0xf]);
-  }
-  return out;
-}
 
 void RandomBytes(unsigned char* out, size_t size) {
   size_t filled = 0;
@@ -57,21 +28,11 @@ std::string_view StripAlgorithm(std::string_view digest) {
   return colon == std::string_view::npos ? digest : digest.substr(colon + 1);
 }
 
-template <class T>
-T Get(const Json& object, const char* key, T fallback) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<LayerRecord>> ParseLayers(std::string_view text) {
   std::vector<LayerRecord> layers;
-  if (std::all_of(text.begin(), text.end(),
-                  [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
-    return layers;
-  }
+  if (IsBlank(text)) return layers;
   Json document = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded() || !document.is_array()) {
     return absl::DataLossError("layers.json is not a JSON array");
@@ -80,28 +41,27 @@ absl::StatusOr<std::vector<LayerRecord>> ParseLayers(std::string_view text) {
     for (const Json& item : document) {
       if (!item.is_object()) return absl::DataLossError("layers.json holds a non-object entry");
       LayerRecord layer;
-      layer.id = Get<std::string>(item, "id", "");
-      layer.names = Get<std::vector<std::string>>(item, "names", {});
-      layer.parent = Get<std::string>(item, "parent", "");
-      layer.metadata = Get<std::string>(item, "metadata", "");
-      layer.mount_label = Get<std::string>(item, "mountlabel", "");
-      layer.created = Get<std::string>(item, "created", "");
-      layer.compressed_digest = Get<std::string>(item, "compressed-diff-digest", "");
-      layer.compressed_size = Get<int64_t>(item, "compressed-size", 0);
-      layer.uncompressed_digest = Get<std::string>(item, "diff-digest", "");
-      layer.uncompressed_size = Get<int64_t>(item, "diff-size", 0);
-      layer.compression = static_cast<Compression>(Get<int>(item, "compression", 0));
-      layer.uids = Get<std::vector<uint32_t>>(item, "uidset", {});
-      layer.gids = Get<std::vector<uint32_t>>(item, "gidset", {});
-      layer.flags = Get<Json>(item, "flags", Json::object());
-      layer.uid_map = Get<Json>(item, "uidmap", Json::array());
-      layer.gid_map = Get<Json>(item, "gidmap", Json::array());
-      layer.big_data_names = Get<std::vector<std::string>>(item, "big-data-names", {});
-      for (const auto& [key, value] : item.items()) {
-        if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) {
-          layer.unknown[key] = value;
-        }
-      }
+      layer.id = Field<std::string>(item, "id", "");
+      layer.names = Field<std::vector<std::string>>(item, "names", {});
+      layer.parent = Field<std::string>(item, "parent", "");
+      layer.metadata = Field<std::string>(item, "metadata", "");
+      layer.mount_label = Field<std::string>(item, "mountlabel", "");
+      layer.created = Field<std::string>(item, "created", "");
+      layer.compressed_digest = Field<std::string>(item, "compressed-diff-digest", "");
+      layer.compressed_size = Field<int64_t>(item, "compressed-size", 0);
+      layer.uncompressed_digest = Field<std::string>(item, "diff-digest", "");
+      layer.uncompressed_size = Field<int64_t>(item, "diff-size", 0);
+      layer.compression = static_cast<Compression>(Field<int>(item, "compression", 0));
+      layer.uids = Field<std::vector<uint32_t>>(item, "uidset", {});
+      layer.gids = Field<std::vector<uint32_t>>(item, "gidset", {});
+      layer.flags = Field<Json>(item, "flags", Json::object());
+      layer.uid_map = Field<Json>(item, "uidmap", Json::array());
+      layer.gid_map = Field<Json>(item, "gidmap", Json::array());
+      layer.big_data_names = Field<std::vector<std::string>>(item, "big-data-names", {});
+      layer.unknown = UnknownFields(
+          item, {"id", "names", "parent", "metadata", "mountlabel", "created",
+                 "compressed-diff-digest", "compressed-size", "diff-digest", "diff-size",
+                 "compression", "uidset", "gidset", "flags", "uidmap", "gidmap", "big-data-names"});
       if (layer.id.empty()) return absl::DataLossError("layers.json holds a layer without an id");
       layers.push_back(std::move(layer));
     }
@@ -146,14 +106,14 @@ std::string PulledLayerId(std::string_view parent_id, std::string_view diff_id) 
   std::string input = StrCat(parent_id, "+", diff_hex);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  return Hex(digest, sizeof(digest));
+  return HexEncode(digest, sizeof(digest));
 }
 
 std::string RandomId() {
   while (true) {
     unsigned char bytes[32];
     RandomBytes(bytes, sizeof(bytes));
-    std::string id = Hex(bytes, sizeof(bytes));
+    std::string id = HexEncode(bytes, sizeof(bytes));
     // Short ids that look like numbers confuse tools that accept either; containers/storage
     // never hands them out.
     if (!std::all_of(id.begin(), id.begin() + 12, [](char c) { return c >= '0' && c <= '9'; })) {

@@ -14,25 +14,6 @@ constexpr size_t kInputChunk = size_t{64} * 1024;
 
 }  // namespace
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
-  EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
-}
-
-void Sha256::Update(const char* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
-
-std::string Sha256::HexDigest() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx_.get(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
-}
-
 absl::StatusOr<size_t> FdSource::Read(char* buffer, size_t size) {
   while (true) {
     ssize_t n = ::read(fd_, buffer, size);
@@ -186,9 +167,9 @@ absl::Status LayerStream::Drain() {
 AppliedLayer LayerStream::Finish() {
   AppliedLayer layer;
   layer.compression = kind_ == Kind::kGzip ? "gzip" : kind_ == Kind::kZstd ? "zstd" : "none";
-  layer.compressed_digest = raw_digest_.HexDigest();
+  layer.compressed_digest = raw_digest_.Digest();
   layer.compressed_size = raw_size_;
-  layer.diff_id = tar_digest_.HexDigest();
+  layer.diff_id = tar_digest_.Digest();
   layer.uncompressed_size = tar_size_;
   return layer;
 }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <openssl/evp.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -9,19 +8,9 @@
 #include <vector>
 
 #include "crio/storage/layer_apply.h"
+#include "encoding.h"
 
 namespace crio::storage {
-
-// A running SHA-256.
-class Sha256 {
- public:
-  Sha256();
-  void Update(const char* data, size_t size);
-  std::string HexDigest();  // "sha256:<64 hex>"; call once
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
 
 // Turns a layer's raw bytes into its uncompressed tar stream: detects gzip, zstd or none from the
 // first bytes, digests and counts both sides, and enforces the size bound.

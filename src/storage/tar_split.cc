@@ -1,6 +1,7 @@
 #include "tar_split.h"
 
-#include <openssl/evp.h>
+#include "encoding.h"
+
 #include <zlib.h>
 
 #include <array>
@@ -33,15 +34,6 @@ uint64_t CrcUpdate(uint64_t crc, std::string_view data) {
   crc = ~crc;
   for (unsigned char byte : data) crc = table[static_cast<uint8_t>(crc) ^ byte] ^ (crc >> 8);
   return ~crc;
-}
-
-std::string Base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
 }
 
 // A numeric header field: octal text, or base-256 when the high bit of the first byte is set.
@@ -202,7 +194,7 @@ void TarSplitWriter::EmitRaw() {
   if (raw_.empty()) return;
   nlohmann::ordered_json entry;
   entry["type"] = 2;
-  entry["payload"] = Base64(raw_);
+  entry["payload"] = Base64Encode(raw_);
   entry["position"] = position_++;
   lines_ += entry.dump() + "\n";
   raw_.clear();
@@ -217,7 +209,7 @@ void TarSplitWriter::EmitFile() {
     entry["size"] = size_;
     char crc[8];
     for (int i = 0; i < 8; ++i) crc[i] = static_cast<char>(crc_ >> (56 - 8 * i));
-    entry["payload"] = Base64(std::string_view(crc, 8));
+    entry["payload"] = Base64Encode(std::string_view(crc, 8));
   } else {
     entry["payload"] = nullptr;
   }

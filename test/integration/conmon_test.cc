@@ -27,22 +27,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-std::string NewId() {
-  static std::mt19937_64 generator{std::random_device{}()};
-  char buffer[65];
-  for (int i = 0; i < 64; i += 16) {
-    std::snprintf(buffer + i, 17, "%016llx", static_cast<unsigned long long>(generator()));
-  }
-  return std::string(buffer, 64);
-}
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 class ConmonTest : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() { ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok()); }
@@ -79,7 +63,7 @@ class ConmonTest : public ::testing::TestWithParam<std::string> {
 
   Created Create(const BundleOptions& bundle_options, bool stdin = false, bool stdin_once = false) {
     Created c;
-    c.id = NewId();
+    c.id = RandomHexId();
     c.bundle = dir_.path() / "bundles" / c.id.substr(0, 12);
     c.log = dir_.path() / "logs" / (c.id.substr(0, 12) + ".log");
     WriteBundle(c.bundle, bundle_options);

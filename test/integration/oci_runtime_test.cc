@@ -21,22 +21,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string NewContainerId() {
-  static std::mt19937_64 generator{std::random_device{}()};
-  char buffer[65];
-  for (int i = 0; i < 64; i += 16) {
-    std::snprintf(buffer + i, 17, "%016llx", static_cast<unsigned long long>(generator()));
-  }
-  return std::string(buffer, 64);
-}
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 // Children of this process that are still around (zombies included).
 int CountChildren() {
   int count = 0;
@@ -121,7 +105,7 @@ class OciRuntimeTest : public ::testing::TestWithParam<Setup> {
 
   Created Create(const BundleOptions& bundle_options, bool expect_ok = true) {
     Created created;
-    created.id = NewContainerId();
+    created.id = RandomHexId();
     created.bundle = dir_.path() / "bundles" / created.id.substr(0, 12);
     created.log = dir_.path() / "logs" / (created.id.substr(0, 12) + ".log");
     WriteBundle(created.bundle, bundle_options);
@@ -280,8 +264,8 @@ TEST_P(OciRuntimeTest, MonitorGoesIntoItsPodCgroup) {
   oci::RuntimeSettings settings = runtime_->settings();
   settings.monitor_cgroup = "pod";
   oci::Runtime runtime(settings);
-  std::string pod_cgroup = "/crio-test-pod-" + NewContainerId().substr(0, 8);
-  std::string id = NewContainerId();
+  std::string pod_cgroup = "/crio-test-pod-" + RandomHexId().substr(0, 8);
+  std::string id = RandomHexId();
   std::filesystem::path bundle = dir_.path() / "bundles" / id.substr(0, 12);
   WriteBundle(bundle, {});
   oci::CreateOptions options{.id = id,
@@ -313,7 +297,7 @@ TEST_P(OciRuntimeTest, MonitorGoesIntoItsPodCgroup) {
 }
 
 TEST_P(OciRuntimeTest, MissingContainerIsNotFoundAndDeleteIsIdempotent) {
-  std::string id = NewContainerId();
+  std::string id = RandomHexId();
   EXPECT_TRUE(absl::IsNotFound(runtime_->State(id).status()));
   EXPECT_TRUE(absl::IsNotFound(runtime_->Kill(id, SIGTERM)));
   EXPECT_TRUE(runtime_->Delete(id).ok());

@@ -20,13 +20,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 std::filesystem::path Blob(const std::string& digest) {
   return std::filesystem::path(BUSYBOX_OCI) / "blobs" / "sha256" / digest.substr(7);
 }
@@ -54,19 +47,7 @@ class StorageImagesTest : public ::testing::Test {
 
   void TearDown() override {
     if (layers_ != nullptr) EXPECT_TRUE(layers_->Shutdown().ok());
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line;
-    int left = 0;
-    while (std::getline(mountinfo, line)) {
-      std::istringstream fields(line);
-      std::string a, b, c, d, point;
-      fields >> a >> b >> c >> d >> point;
-      if (point.starts_with(dir_.path().string())) {
-        ::umount2(point.c_str(), MNT_DETACH);
-        ++left;
-      }
-    }
-    EXPECT_EQ(left, 0) << "mounts were left behind";
+    EXPECT_EQ(UnmountAllBelow(dir_.path()), 0) << "mounts were left behind";
   }
 
   std::string StoreRef(const std::string& name) const {
@@ -174,10 +155,21 @@ TEST_F(StorageImagesTest, AnImageWeStoreRunsUnderPodman) {
   ASSERT_TRUE(images_->SetBigData(image_id, "manifest", manifest_).ok());
   ASSERT_TRUE(images_->AddName(image_id, "localhost/ours:1").ok());
 
-  std::vector<std::string> podman = {
-      "podman", "--root", options_.root.string(), "--runroot", options_.runroot.string(),
-      "--storage-driver", "overlay", "--tmpdir", (dir_.path() / "podman-tmp").string(),
-      "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc"};
+  std::vector<std::string> podman = {"podman",
+                                     "--root",
+                                     options_.root.string(),
+                                     "--runroot",
+                                     options_.runroot.string(),
+                                     "--storage-driver",
+                                     "overlay",
+                                     "--tmpdir",
+                                     (dir_.path() / "podman-tmp").string(),
+                                     "--cgroup-manager",
+                                     "cgroupfs",
+                                     "--events-backend",
+                                     "file",
+                                     "--runtime",
+                                     "runc"};
   std::vector<std::string> images = podman;
   images.insert(images.end(), {"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
   absl::StatusOr<CommandResult> listed = RunCommand(images, {}, absl::Seconds(60));
@@ -186,8 +178,9 @@ TEST_F(StorageImagesTest, AnImageWeStoreRunsUnderPodman) {
   // Explicit limits: this host lacks CAP_SYS_RESOURCE, so podman's default (raise NOFILE to the
   // maximum) cannot be applied here, whatever the store.
   std::vector<std::string> run = podman;
-  run.insert(run.end(), {"run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024",
-                         "--ulimit", "nproc=1024:1024", "localhost/ours:1", "echo", "hello from our store"});
+  run.insert(run.end(),
+             {"run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit",
+              "nproc=1024:1024", "localhost/ours:1", "echo", "hello from our store"});
   absl::StatusOr<CommandResult> ran = RunCommand(run, {}, absl::Seconds(120));
   ASSERT_EQ(ran->exit_code, 0) << ran->err;
   EXPECT_EQ(ran->out, "hello from our store\n");

@@ -15,13 +15,6 @@
 namespace crio::testing {
 namespace {
 
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 class StorageInteropTest : public ::testing::Test {
  protected:
   void SetUp() override {

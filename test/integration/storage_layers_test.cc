@@ -20,13 +20,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 // A tar-split record reduced to what rebuilding a tar uses: raw bytes are concatenated, file
 // entries listed with name, size and checksum.
 std::string Replay(const std::string& ndjson) {
@@ -65,19 +58,7 @@ class StorageLayersTest : public ::testing::Test {
   void TearDown() override {
     if (store_ != nullptr) EXPECT_TRUE(store_->Shutdown().ok());
     // Nothing may stay mounted below the test directory.
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line;
-    std::vector<std::string> points;
-    while (std::getline(mountinfo, line)) {
-      std::istringstream fields(line);
-      std::string a, b, c, d, point;
-      fields >> a >> b >> c >> d >> point;
-      if (point.starts_with(dir_.path().string())) points.push_back(point);
-    }
-    for (auto it = points.rbegin(); it != points.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
-    EXPECT_TRUE(points.empty()) << points.size()
-                                << " mounts were left: " << (points.empty() ? "" : points.front())
-                                << (points.size() > 1 ? " and " + points.back() : "");
+    EXPECT_EQ(UnmountAllBelow(dir_.path()), 0) << "mounts were left behind";
   }
 
   absl::StatusOr<CommandResult> Tool(std::vector<std::string> args) {

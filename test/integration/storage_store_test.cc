@@ -22,13 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -41,19 +34,7 @@ class StoreTest : public ::testing::Test {
 
   void TearDown() override {
     if (store_ != nullptr) EXPECT_TRUE(store_->Shutdown().ok());
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line;
-    int left = 0;
-    while (std::getline(mountinfo, line)) {
-      std::istringstream fields(line);
-      std::string a, b, c, d, point;
-      fields >> a >> b >> c >> d >> point;
-      if (point.starts_with(dir_.path().string())) {
-        ::umount2(point.c_str(), MNT_DETACH);
-        ++left;
-      }
-    }
-    EXPECT_EQ(left, 0) << "mounts were left behind";
+    EXPECT_EQ(UnmountAllBelow(dir_.path()), 0) << "mounts were left behind";
   }
 
   absl::StatusOr<CommandResult> Tool(std::vector<std::string> args) {

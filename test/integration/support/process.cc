@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -71,6 +73,36 @@ RunResult Run(const std::vector<std::string>& argv, std::chrono::milliseconds ti
   Process process(argv, dir.path() / "output", std::move(extra_env));
   std::optional<int> code = process.Wait(timeout);
   return RunResult{code.value_or(-1), process.Output()};
+}
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::stringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+std::string RandomHexId() {
+  static std::mt19937_64 generator{std::random_device{}()};
+  char buffer[65];
+  for (int i = 0; i < 64; i += 16) {
+    std::snprintf(buffer + i, 17, "%016llx", static_cast<unsigned long long>(generator()));
+  }
+  return std::string(buffer, 64);
+}
+
+int UnmountAllBelow(const std::filesystem::path& dir) {
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::string line;
+  std::vector<std::string> points;
+  while (std::getline(mountinfo, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    if (point == dir.string() || point.starts_with(dir.string() + "/")) points.push_back(point);
+  }
+  for (auto it = points.rbegin(); it != points.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
+  return static_cast<int>(points.size());
 }
 
 TempDir::TempDir() {

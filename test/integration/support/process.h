@@ -56,6 +56,16 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The whole content of a file ("" when it cannot be read).
+std::string ReadAll(const std::filesystem::path& path);
+
+// A random 64-hex id, like a CRI container or pod id.
+std::string RandomHexId();
+
+// Unmounts (lazily) everything mounted at or below `dir`, deepest first; returns how many mounts
+// there were, so a test can assert that it left none.
+int UnmountAllBelow(const std::filesystem::path& dir);
+
 // Polls `condition` every 10 ms until it holds or `timeout` passes.
 template <class Condition>
 bool Eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
