@@ -50,6 +50,26 @@ class StorageImagesTest : public ::testing::Test {
     EXPECT_EQ(UnmountAllBelow(dir_.path()), 0) << "mounts were left behind";
   }
 
+  // What a pull does, in containers/image's order: the layer from its blob, the image record,
+  // its config and manifests as big data, then its name. Returns the image id.
+  std::string StoreImageLikeAPull(const std::string& name) {
+    UniqueFd blob(::open(Blob(layer_digest_).c_str(), O_RDONLY | O_CLOEXEC));
+    storage::FdSource source(blob.get());
+    absl::StatusOr<storage::LayerRecord> layer =
+        layers_->CreateFromStream(storage::PulledLayerId("", diff_id_), "", source);
+    EXPECT_TRUE(layer.ok()) << layer.status();
+    if (!layer.ok()) return "";
+    EXPECT_EQ(layer->uncompressed_digest, diff_id_);
+    EXPECT_EQ(layer->compressed_digest, layer_digest_);
+    std::string image_id = config_digest_.substr(7);
+    EXPECT_TRUE(images_->Create(image_id, layer->id, "2020-09-13T12:26:40Z").ok());
+    EXPECT_TRUE(images_->SetBigData(image_id, config_digest_, config_).ok());
+    EXPECT_TRUE(images_->SetBigData(image_id, "manifest-" + manifest_digest_, manifest_).ok());
+    EXPECT_TRUE(images_->SetBigData(image_id, "manifest", manifest_).ok());
+    EXPECT_TRUE(images_->AddName(image_id, name).ok());
+    return image_id;
+  }
+
   std::string StoreRef(const std::string& name) const {
     return "containers-storage:[overlay@" + options_.root.string() + "+" +
            options_.runroot.string() + "]" + name;
@@ -97,20 +117,8 @@ TEST_F(StorageImagesTest, AnImageSkopeoStoredIsFoundAndRunnable) {
 }
 
 TEST_F(StorageImagesTest, AnImageWeStoreIsInspectedAndCopiedBySkopeo) {
-  // What a pull does, in containers/image's order.
-  UniqueFd blob(::open(Blob(layer_digest_).c_str(), O_RDONLY | O_CLOEXEC));
-  storage::FdSource source(blob.get());
-  absl::StatusOr<storage::LayerRecord> layer =
-      layers_->CreateFromStream(storage::PulledLayerId("", diff_id_), "", source);
-  ASSERT_TRUE(layer.ok()) << layer.status();
-  EXPECT_EQ(layer->uncompressed_digest, diff_id_);
-  EXPECT_EQ(layer->compressed_digest, layer_digest_);
-  std::string image_id = config_digest_.substr(7);
-  ASSERT_TRUE(images_->Create(image_id, layer->id, "2020-09-13T12:26:40Z").ok());
-  ASSERT_TRUE(images_->SetBigData(image_id, config_digest_, config_).ok());
-  ASSERT_TRUE(images_->SetBigData(image_id, "manifest-" + manifest_digest_, manifest_).ok());
-  ASSERT_TRUE(images_->SetBigData(image_id, "manifest", manifest_).ok());
-  ASSERT_TRUE(images_->AddName(image_id, "localhost/ours:1").ok());
+  std::string image_id = StoreImageLikeAPull("localhost/ours:1");
+  ASSERT_FALSE(HasFailure());
   EXPECT_TRUE(std::filesystem::exists(options_.root / "overlay-images" / image_id / "manifest"));
 
   absl::StatusOr<CommandResult> listed =
@@ -143,17 +151,8 @@ TEST_F(StorageImagesTest, AnImageWeStoreIsInspectedAndCopiedBySkopeo) {
 }
 
 TEST_F(StorageImagesTest, AnImageWeStoreRunsUnderPodman) {
-  UniqueFd blob(::open(Blob(layer_digest_).c_str(), O_RDONLY | O_CLOEXEC));
-  storage::FdSource source(blob.get());
-  absl::StatusOr<storage::LayerRecord> layer =
-      layers_->CreateFromStream(storage::PulledLayerId("", diff_id_), "", source);
-  ASSERT_TRUE(layer.ok()) << layer.status();
-  std::string image_id = config_digest_.substr(7);
-  ASSERT_TRUE(images_->Create(image_id, layer->id, "2020-09-13T12:26:40Z").ok());
-  ASSERT_TRUE(images_->SetBigData(image_id, config_digest_, config_).ok());
-  ASSERT_TRUE(images_->SetBigData(image_id, "manifest-" + manifest_digest_, manifest_).ok());
-  ASSERT_TRUE(images_->SetBigData(image_id, "manifest", manifest_).ok());
-  ASSERT_TRUE(images_->AddName(image_id, "localhost/ours:1").ok());
+  std::string image_id = StoreImageLikeAPull("localhost/ours:1");
+  ASSERT_FALSE(HasFailure());
 
   std::vector<std::string> podman = {"podman",
                                      "--root",
