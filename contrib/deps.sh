@@ -8,11 +8,11 @@ build_packages=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev
   libabsl-dev libtoml11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev
-  libarchive-dev libzstd-dev zlib1g-dev libssl-dev
+  libarchive-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
 )
 # Real components the integration tests and the demo drive.
 runtime_packages=(
-  musl-tools runc crun conmon busybox-static containers-storage skopeo podman iproute2 procps util-linux tar
+  musl-tools runc crun conmon busybox-static containers-storage skopeo podman docker-registry iproute2 procps util-linux tar
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}")

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "process.h"
+
+namespace crio::testing {
+
+// Debian's docker-registry on 127.0.0.1 and a free port, plain HTTP, storing in a temporary
+// directory; stopped with the object.
+class LocalRegistry {
+ public:
+  LocalRegistry();
+  // "127.0.0.1:PORT"
+  const std::string& host() const { return host_; }
+  // Pushes the busybox OCI fixture as `repository:tag` with skopeo; returns the manifest digest.
+  std::string PushBusybox(const std::string& repository, const std::string& tag);
+
+ private:
+  TempDir dir_;
+  std::string host_;
+  std::unique_ptr<Process> process_;
+};
+
+}  // namespace crio::testing
