@@ -12,9 +12,12 @@
 #include "crio/common/logging.h"
 #include "crio/common/reaper.h"
 #include "crio/common/sd_notify.h"
+#include "crio/common/strings.h"
 #include "crio/config/holder.h"
+#include "crio/image/image_manager.h"
 #include "crio/oci/runtime_handler.h"
 #include "crio/server/cri_server.h"
+#include "crio/storage/store.h"
 
 namespace crio::daemon {
 namespace {
@@ -46,7 +49,59 @@ absl::Status CheckHost(const config::Config& config) {
         "host's init is not systemd; use cgroup_manager = \"cgroupfs\" (--cgroup-manager "
         "cgroupfs)");
   }
+  if (!config.crio.storage_driver.empty() && config.crio.storage_driver != "overlay") {
+    return absl::UnimplementedError(StrCat("crio.storage_driver \"", config.crio.storage_driver,
+                                           "\" is not supported yet (only overlay)"));
+  }
   return oci::CheckHandlers(config);
+}
+
+storage::StoreOptions StoreOptionsOf(const config::Config& config) {
+  storage::StoreOptions options;
+  options.root = config.crio.root;
+  options.runroot = config.crio.runroot;
+  for (const std::string& option : config.crio.storage_option) {
+    constexpr std::string_view kMountOpt = "overlay.mountopt=";
+    if (option.starts_with(kMountOpt)) {
+      options.mount_options.clear();
+      for (std::string_view part : StrSplit(option.substr(kMountOpt.size()), ',', true)) {
+        options.mount_options.emplace_back(part);
+      }
+    }
+  }
+  return options;
+}
+
+// registries.conf as containers/image finds it: $CONTAINERS_REGISTRIES_CONF, else
+// /etc/containers/registries.conf and its registries.conf.d.
+image::RegistriesConf LoadRegistries() {
+  const char* env = std::getenv("CONTAINERS_REGISTRIES_CONF");
+  std::filesystem::path file = env != nullptr ? env : "/etc/containers/registries.conf";
+  std::filesystem::path dropins = env != nullptr ? "" : "/etc/containers/registries.conf.d";
+  absl::StatusOr<image::RegistriesConf> conf = image::LoadRegistriesConf(file, dropins);
+  if (!conf.ok()) {
+    spdlog::error("Ignoring registries.conf: {}", conf.status().message());
+    return {};
+  }
+  return *conf;
+}
+
+absl::StatusOr<image::Policy> LoadPolicy(const config::Config& config) {
+  std::filesystem::path path = config.image.signature_policy.empty()
+                                   ? std::filesystem::path("/etc/containers/policy.json")
+                                   : std::filesystem::path(config.image.signature_policy);
+  absl::StatusOr<image::Policy> policy = image::Policy::Load(path);
+  if (!policy.ok())
+    spdlog::warn("No signature policy, pulls will fail: {}", policy.status().message());
+  return policy;
+}
+
+std::vector<std::string> PinnedImages(const config::Config& config) {
+  std::vector<std::string> pinned = config.image.pinned_images;
+  if (auto pause = image::ParseNormalizedReference(config.image.pause_image); pause.ok()) {
+    pinned.push_back(pause->String());
+  }
+  return pinned;
 }
 
 void Reload(const config::Sources& sources, config::ConfigHolder& holder) {
@@ -114,8 +169,18 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
     spdlog::warn("{}; exited monitors may linger as zombies", status.message());
   }
 
+  absl::StatusOr<std::unique_ptr<storage::Store>> store =
+      storage::Store::Open(StoreOptionsOf(loaded.config));
+  if (!store.ok()) {
+    spdlog::critical("Cannot open the container storage: {}", store.status().message());
+    return 1;
+  }
+  image::ImageManager images(**store, LoadRegistries(), LoadPolicy(loaded.config),
+                             PinnedImages(loaded.config));
+
   auto holder = std::make_shared<config::ConfigHolder>(std::move(loaded.config));
-  absl::StatusOr<std::unique_ptr<server::CriServer>> server = server::CriServer::Start(holder);
+  absl::StatusOr<std::unique_ptr<server::CriServer>> server =
+      server::CriServer::Start(holder, images);
   if (!server.ok()) {
     spdlog::critical("{}", server.status().message());
     return 1;
@@ -146,6 +211,9 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
     spdlog::info("Received SIG{}, shutting down", sigabbrev_np(signo));
     (void)NotifyServiceManager("STOPPING=1");
     (*server)->Shutdown(kShutdownGrace);
+    if (auto status = (*store)->Shutdown(); !status.ok()) {
+      spdlog::warn("Storage left set up: {}", status.message());
+    }
     spdlog::info("Shutdown complete");
     spdlog::default_logger()->flush();
     return 0;

@@ -18,7 +18,7 @@
 namespace crio::server {
 
 absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
-    const std::shared_ptr<config::ConfigHolder>& config) {
+    const std::shared_ptr<config::ConfigHolder>& config, image::ImageManager& images) {
   std::shared_ptr<const config::Config> settings = config->Get();
   auto server = std::make_unique<CriServer>(StartTag{});
   server->socket_path_ = settings->api.listen;
@@ -26,7 +26,7 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
 
   server->calls_ = std::make_unique<InFlightCalls>();
   server->runtime_service_ = std::make_unique<RuntimeServiceImpl>(config);
-  server->image_service_ = std::make_unique<ImageServiceImpl>();
+  server->image_service_ = std::make_unique<ImageServiceImpl>(images);
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(StrCat("unix:", server->socket_path_.string()),

@@ -76,10 +76,10 @@ TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(status.error_message(), "RunPodSandbox is not supported yet");
 
-  runtime::v1::PullImageResponse pull_response;
-  status = daemon.image().PullImage(Context().get(), {}, &pull_response);
+  runtime::v1::CreateContainerResponse create_response;
+  status = daemon.runtime().CreateContainer(Context().get(), {}, &create_response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "PullImage is not supported yet");
+  EXPECT_EQ(status.error_message(), "CreateContainer is not supported yet");
 
   // A server-streaming RPC ends with the same status.
   auto context = Context();
@@ -93,7 +93,7 @@ TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
   // Failed calls are logged at error level with their method and request id.
   EXPECT_TRUE(Eventually(
       [&] { return daemon.Log().find("Response RunPodSandbox id=") != std::string::npos; }));
-  EXPECT_THAT(daemon.Log(), HasSubstr("error Response PullImage id="));
+  EXPECT_THAT(daemon.Log(), HasSubstr("error Response CreateContainer id="));
 }
 
 TEST(DaemonTest, ReceiveLimitComesFromTheConfiguration) {
@@ -249,10 +249,10 @@ TEST(DaemonTest, MissingRuntimeStopsStartup) {
 }
 
 TEST(DaemonTest, UnknownKeysAndUnsupportedOptionsAreWarnings) {
-  Daemon daemon("[crio.api]\nlistn = \"x\"\n[crio]\nroot = \"/srv/elsewhere\"\n");
+  Daemon daemon("[crio.api]\nlistn = \"x\"\n[crio]\nimagestore = \"/srv/elsewhere\"\n");
   daemon.Start();
   EXPECT_THAT(daemon.Log(), HasSubstr("crio.conf:2: crio.api.listn: unknown option"));
-  EXPECT_THAT(daemon.Log(), HasSubstr("crio.root is set but not supported yet"));
+  EXPECT_THAT(daemon.Log(), HasSubstr("crio.imagestore is set but not supported yet"));
 }
 
 }  // namespace

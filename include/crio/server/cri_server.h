@@ -11,6 +11,10 @@ namespace grpc {
 class Server;
 }
 
+namespace crio::image {
+class ImageManager;
+}
+
 namespace crio::server {
 
 class RuntimeServiceImpl;
@@ -23,7 +27,7 @@ class CriServer {
   // Prepares the socket path (creates its directory; replaces a stale socket; refuses a socket a
   // live daemon answers on), starts serving and makes the socket mode 0660.
   static absl::StatusOr<std::unique_ptr<CriServer>> Start(
-      const std::shared_ptr<config::ConfigHolder>& config);
+      const std::shared_ptr<config::ConfigHolder>& config, image::ImageManager& images);
 
   // Removes the socket so no new client can connect, lets calls in flight finish for up to
   // `grace`, then cancels what is left and stops. Idempotent.

@@ -31,6 +31,7 @@ class Store {
  public:
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
+  const StoreOptions& options() const { return options_; }
   LayerStore& layers() { return *layers_; }
   ImageStore& images() { return *images_; }
   ContainerStore& containers() { return *containers_; }

@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 namespace crio::testing {
 
@@ -14,6 +15,15 @@ Daemon::Daemon(std::string config, std::vector<std::string> extra_args,
   std::filesystem::create_directories(dir_.path() / "crio.conf.d");
 }
 
+Daemon::~Daemon() {
+  if (process_ != nullptr && !process_->Wait(std::chrono::milliseconds(0))) {
+    process_->Signal(SIGTERM);
+    process_->Wait(std::chrono::seconds(15));
+  }
+  process_.reset();
+  UnmountAllBelow(dir_.path());
+}
+
 std::vector<std::string> Daemon::Command() const {
   std::vector<std::string> argv = {CrioBinary(),
                                    "--config",
@@ -21,7 +31,11 @@ std::vector<std::string> Daemon::Command() const {
                                    "--config-dir",
                                    (dir_.path() / "crio.conf.d").string(),
                                    "--listen",
-                                   socket().string()};
+                                   socket().string(),
+                                   "--root",
+                                   (dir_.path() / "storage").string(),
+                                   "--runroot",
+                                   (dir_.path() / "run-storage").string()};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   return argv;
 }

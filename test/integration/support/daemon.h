@@ -22,6 +22,8 @@ class Daemon {
   // `config` is the content of the main crio.conf; `extra_args` are appended to the command line.
   explicit Daemon(std::string config = "", std::vector<std::string> extra_args = {},
                   std::map<std::string, std::string> env = {});
+  // Stops crio as the service manager would (SIGTERM), and undoes any mount it left.
+  ~Daemon();
 
   // Starts crio and waits until it answers Version (fails the test if it does not).
   void Start();

@@ -267,10 +267,10 @@ TEST(UnsupportedSettingsTest, ListsOnlyUnsupportedOptionsAwayFromDefault) {
   Config config = Defaults();
   EXPECT_TRUE(UnsupportedSettings(config).empty());
   config.api.listen = "/tmp/other.sock";  // supported
-  config.crio.root = "/srv";              // not supported yet
+  config.crio.imagestore = "/srv";        // not supported yet
   config.runtime.runtimes["runc"].runtime_path = "/opt/runc";
   EXPECT_EQ(UnsupportedSettings(config),
-            (std::vector<std::string>{"crio.root", "crio.runtime.runtimes.runc.runtime_path"}));
+            (std::vector<std::string>{"crio.imagestore", "crio.runtime.runtimes.runc.runtime_path"}));
 }
 
 }  // namespace

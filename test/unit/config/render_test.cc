@@ -59,7 +59,7 @@ TEST(RenderTomlTest, EveryOptionHasAOneLineComment) {
   }
   EXPECT_EQ(options, static_cast<int>(ConfigOptions().size() + HandlerOptions().size()));
   EXPECT_THAT(text, HasSubstr("root = \"/var/lib/containers/storage\"\n"));
-  EXPECT_THAT(text, HasSubstr("(not supported yet)\nroot ="));
+  EXPECT_THAT(text, HasSubstr("(not supported yet)\nimagestore ="));
 }
 
 TEST(RenderJsonTest, NestsByTable) {
