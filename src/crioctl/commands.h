@@ -10,5 +10,7 @@ namespace crioctl {
 // sets `exit_code`.
 void AddVersionCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void AddInfoCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+// pull, images, rmi, inspecti, imagefsinfo.
+void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 
 }  // namespace crioctl

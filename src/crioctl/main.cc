@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   crioctl::AddVersionCommand(app, globals, exit_code);
   crioctl::AddInfoCommand(app, globals, exit_code);
+  crioctl::AddImageCommands(app, globals, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

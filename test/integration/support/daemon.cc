@@ -41,10 +41,11 @@ std::vector<std::string> Daemon::Command() const {
 }
 
 void Daemon::Start() {
+  size_t log_start = ReadAll(dir_.path() / "crio.log").size();  // a restart appends
   process_ = std::make_unique<Process>(Command(), dir_.path() / "crio.log", env_);
   // Connecting before the daemon listens would put the channel into gRPC's reconnect backoff.
   Eventually([&] {
-    return Log().find("Serving CRI on") != std::string::npos ||
+    return Log().find("Serving CRI on", log_start) != std::string::npos ||
            process_->Wait(std::chrono::milliseconds(0));
   });
   grpc::ChannelArguments args;

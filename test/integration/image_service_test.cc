@@ -1,0 +1,114 @@
+// The ImageService through the daemon and crioctl, pulling from a real registry on loopback.
+#include "daemon.h"  // first: see daemon.h
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "registry.h"
+
+namespace crio::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ImageServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    registry_ = std::make_unique<LocalRegistry>();
+    registry_->PushBusybox("library/busybox", "1");
+  }
+  static void TearDownTestSuite() { registry_.reset(); }
+
+  void SetUp() override {
+    std::filesystem::path policy =
+        files_.Write("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})");
+    std::filesystem::path registries =
+        files_.Write("registries.conf", "unqualified-search-registries = [\"" + registry_->host() +
+                                            "\"]\n[[registry]]\nlocation = \"" + registry_->host() +
+                                            "\"\ninsecure = true\n");
+    daemon_ = std::make_unique<Daemon>(
+        "[crio.image]\nsignature_policy = \"" + policy.string() + "\"\n",
+        std::vector<std::string>{},
+        std::map<std::string, std::string>{{"CONTAINERS_REGISTRIES_CONF", registries.string()}});
+    daemon_->Start();
+  }
+
+  RunResult Crioctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {CrioctlBinary(), "-r", daemon_->endpoint()});
+    return crio::testing::Run(args, std::chrono::seconds(120));
+  }
+
+  std::string Name() const { return registry_->host() + "/library/busybox:1"; }
+
+  static std::unique_ptr<LocalRegistry> registry_;
+  TempDir files_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+std::unique_ptr<LocalRegistry> ImageServiceTest::registry_;
+
+TEST_F(ImageServiceTest, PullListInspectRemoveWithCrioctl) {
+  RunResult pulled = Crioctl({"pull", Name()});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.output << daemon_->Log();
+  EXPECT_THAT(pulled.output, HasSubstr("Image is up to date for "));
+
+  RunResult images = Crioctl({"images"});
+  ASSERT_EQ(images.exit_code, 0) << images.output;
+  EXPECT_THAT(images.output, HasSubstr(registry_->host() + "/library/busybox"));
+  EXPECT_THAT(images.output, HasSubstr("MB"));
+
+  RunResult inspected = Crioctl({"inspecti", Name()});
+  ASSERT_EQ(inspected.exit_code, 0) << inspected.output;
+  auto json = nlohmann::json::parse(inspected.output);
+  EXPECT_EQ(json["status"]["repoTags"][0], Name());
+  EXPECT_THAT(json["status"]["repoDigests"][0].get<std::string>(), HasSubstr("@sha256:"));
+  EXPECT_EQ(json["info"]["info"]["imageConfig"]["os"], "linux");
+
+  RunResult fsinfo = Crioctl({"imagefsinfo"});
+  ASSERT_EQ(fsinfo.exit_code, 0) << fsinfo.output;
+  auto usage = nlohmann::json::parse(fsinfo.output);
+  EXPECT_GT(std::stoull(usage["imageFilesystems"][0]["usedBytes"]["value"].get<std::string>()),
+            1000000u);
+
+  RunResult removed = Crioctl({"rmi", Name()});
+  ASSERT_EQ(removed.exit_code, 0) << removed.output;
+  EXPECT_EQ(Crioctl({"images", "-q"}).output, "");
+  // Removing what is not there is fine (the CRI wants it idempotent).
+  EXPECT_EQ(Crioctl({"rmi", Name()}).exit_code, 0);
+}
+
+TEST_F(ImageServiceTest, ShortNamesStatusAndRestart) {
+  // A short name resolves through the single unqualified-search registry.
+  RunResult pulled = Crioctl({"pull", "library/busybox:1"});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.output << daemon_->Log();
+
+  runtime::v1::ImageStatusRequest request;
+  request.mutable_image()->set_image("library/busybox:1");
+  runtime::v1::ImageStatusResponse status;
+  ASSERT_TRUE(daemon_->image().ImageStatus(Context().get(), request, &status).ok());
+  ASSERT_TRUE(status.has_image());
+  EXPECT_EQ(status.image().uid().value(), 0);
+  EXPECT_GT(status.image().size(), 1000000u);
+
+  // An unknown image is an empty answer, not an error.
+  request.mutable_image()->set_image(registry_->host() + "/library/none:1");
+  runtime::v1::ImageStatusResponse missing;
+  ASSERT_TRUE(daemon_->image().ImageStatus(Context().get(), request, &missing).ok());
+  EXPECT_FALSE(missing.has_image());
+
+  // Images outlive the daemon.
+  daemon_->process().Signal(SIGTERM);
+  ASSERT_EQ(daemon_->process().Wait(std::chrono::seconds(15)), 0);
+  daemon_->Start();
+  EXPECT_THAT(Crioctl({"images"}).output, HasSubstr(registry_->host() + "/library/busybox"));
+
+  RunResult bad = Crioctl({"pull", registry_->host() + "/library/nothere:1"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, HasSubstr("not found"));
+}
+
+}  // namespace
+}  // namespace crio::testing
