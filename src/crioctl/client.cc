@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include <cstdlib>
+#include <iostream>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -86,6 +87,16 @@ std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   return context;
+}
+
+int ReportFailure(const std::string& verb, const grpc::Status& status) {
+  std::cerr << "crioctl: " << DescribeFailure(verb, status) << "\n";
+  return 1;
+}
+
+int ReportConnectFailure(const absl::Status& status) {
+  std::cerr << "crioctl: " << status.message() << "\n";
+  return 1;
 }
 
 std::string DescribeFailure(const std::string& verb, const grpc::Status& status) {

@@ -11,6 +11,8 @@
 
 namespace crioctl {
 
+int ReportConnectFailure(const absl::Status& status);
+
 // Global options shared by every subcommand, with crictl's names.
 struct GlobalOptions {
   std::string runtime_endpoint;
@@ -41,5 +43,16 @@ class Client {
 
 // "verb: CODE: message" for a failed call.
 std::string DescribeFailure(const std::string& verb, const grpc::Status& status);
+
+// Prints a failed call to stderr; returns the exit code for it (1).
+int ReportFailure(const std::string& verb, const grpc::Status& status);
+
+// Connects and runs `body` with the client; a connection problem is reported and exits 1.
+template <class Body>
+int WithClient(const GlobalOptions& globals, Body body) {
+  absl::StatusOr<Client> client = Client::Connect(globals);
+  if (!client.ok()) return ReportConnectFailure(client.status());
+  return body(*client);
+}
 
 }  // namespace crioctl

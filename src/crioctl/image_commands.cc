@@ -9,31 +9,6 @@
 namespace crioctl {
 namespace {
 
-template <class Body>
-int WithClient(const GlobalOptions& globals, Body body) {
-  absl::StatusOr<Client> client = Client::Connect(globals);
-  if (!client.ok()) {
-    std::cerr << "crioctl: " << client.status().message() << "\n";
-    return 1;
-  }
-  return body(*client);
-}
-
-int Fail(const std::string& verb, const grpc::Status& status) {
-  std::cerr << "crioctl: " << DescribeFailure(verb, status) << "\n";
-  return 1;
-}
-
-int Print(const nlohmann::ordered_json& document, const std::string& format) {
-  absl::StatusOr<std::string> text = Render(document, format);
-  if (!text.ok()) {
-    std::cerr << "crioctl: " << text.status().message() << "\n";
-    return 1;
-  }
-  std::cout << *text;
-  return 0;
-}
-
 // Sizes as crictl prints them: decimal units with three significant digits.
 std::string HumanSize(uint64_t bytes) {
   const char* units[] = {"B", "kB", "MB", "GB", "TB"};
@@ -71,7 +46,7 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
       }
       runtime::v1::PullImageResponse response;
       grpc::Status status = client.image().PullImage(client.NewContext().get(), request, &response);
-      if (!status.ok()) return Fail("pulling image", status);
+      if (!status.ok()) return ReportFailure("pulling image", status);
       std::cout << "Image is up to date for " << response.image_ref() << "\n";
       return 0;
     });
@@ -94,9 +69,9 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
       runtime::v1::ListImagesResponse response;
       grpc::Status status =
           client.image().ListImages(client.NewContext().get(), request, &response);
-      if (!status.ok()) return Fail("listing images", status);
+      if (!status.ok()) return ReportFailure("listing images", status);
       if (!images_output->empty() && *images_output != "table") {
-        return Print(ToJson(response), *images_output);
+        return PrintDocument(ToJson(response), *images_output);
       }
       if (*quiet) {
         for (const auto& image : response.images()) std::cout << image.id() << "\n";
@@ -143,7 +118,7 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
         grpc::Status status =
             client.image().RemoveImage(client.NewContext().get(), request, &response);
         if (!status.ok()) {
-          code = Fail("removing image " + image, status);
+          code = ReportFailure("removing image " + image, status);
           continue;
         }
         std::cout << "Deleted: " << image << "\n";
@@ -166,7 +141,7 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
         runtime::v1::ImageStatusResponse response;
         grpc::Status status =
             client.image().ImageStatus(client.NewContext().get(), request, &response);
-        if (!status.ok()) return Fail("inspecting image " + image, status);
+        if (!status.ok()) return ReportFailure("inspecting image " + image, status);
         if (!response.has_image()) {
           std::cerr << "crioctl: no such image " << image << " present\n";
           return 1;
@@ -177,7 +152,7 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
           auto parsed = nlohmann::ordered_json::parse(value, nullptr, false);
           document["info"][key] = parsed.is_discarded() ? nlohmann::ordered_json(value) : parsed;
         }
-        if (Print(document, *inspect_output) != 0) return 1;
+        if (PrintDocument(document, *inspect_output) != 0) return 1;
       }
       return 0;
     });
@@ -190,8 +165,8 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
     exit_code = WithClient(globals, [&](Client& client) {
       runtime::v1::ImageFsInfoResponse response;
       grpc::Status status = client.image().ImageFsInfo(client.NewContext().get(), {}, &response);
-      if (!status.ok()) return Fail("getting image filesystem info", status);
-      return Print(ToJson(response), *fs_output);
+      if (!status.ok()) return ReportFailure("getting image filesystem info", status);
+      return PrintDocument(ToJson(response), *fs_output);
     });
   });
 }

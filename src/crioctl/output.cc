@@ -1,7 +1,9 @@
 #include "output.h"
 
 #include <google/protobuf/util/json_util.h>
+
 #include <yaml-cpp/yaml.h>
+#include <iostream>
 #include "crio/common/strings.h"
 
 namespace crioctl {
@@ -36,6 +38,16 @@ void EmitYaml(YAML::Emitter& out, const nlohmann::ordered_json& node) {
 }
 
 }  // namespace
+
+int PrintDocument(const nlohmann::ordered_json& document, const std::string& format) {
+  absl::StatusOr<std::string> text = Render(document, format);
+  if (!text.ok()) {
+    std::cerr << "crioctl: " << text.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *text;
+  return 0;
+}
 
 nlohmann::ordered_json ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;

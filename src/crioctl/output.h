@@ -17,4 +17,7 @@ nlohmann::ordered_json ToJson(const google::protobuf::Message& message);
 absl::StatusOr<std::string> Render(const nlohmann::ordered_json& document,
                                    const std::string& format);
 
+// Renders to stdout; an unknown format is reported on stderr. Returns the exit code.
+int PrintDocument(const nlohmann::ordered_json& document, const std::string& format);
+
 }  // namespace crioctl

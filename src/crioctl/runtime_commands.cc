@@ -6,30 +6,7 @@
 #include "output.h"
 
 namespace crioctl {
-namespace {
-
-// Runs `body` with a connected client, reporting connection and call errors crictl-style.
-template <class Body>
-int WithClient(const GlobalOptions& globals, Body body) {
-  absl::StatusOr<Client> client = Client::Connect(globals);
-  if (!client.ok()) {
-    std::cerr << "crioctl: " << client.status().message() << "\n";
-    return 1;
-  }
-  return body(*client);
-}
-
-int PrintDocument(const nlohmann::ordered_json& document, const std::string& format) {
-  absl::StatusOr<std::string> text = Render(document, format);
-  if (!text.ok()) {
-    std::cerr << "crioctl: " << text.status().message() << "\n";
-    return 1;
-  }
-  std::cout << *text;
-  return 0;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void AddVersionCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("version", "Display runtime version information");
@@ -41,10 +18,7 @@ void AddVersionCommand(CLI::App& app, const GlobalOptions& globals, int& exit_co
       request.set_version("v1");
       runtime::v1::VersionResponse response;
       grpc::Status status = client.runtime().Version(client.NewContext().get(), request, &response);
-      if (!status.ok()) {
-        std::cerr << "crioctl: " << DescribeFailure("getting the runtime version", status) << "\n";
-        return 1;
-      }
+      if (!status.ok()) return ReportFailure("getting the runtime version", status);
       if (!output->empty()) return PrintDocument(ToJson(response), *output);
       std::cout << "Version:  " << response.version() << "\n"
                 << "RuntimeName:  " << response.runtime_name() << "\n"
@@ -65,10 +39,7 @@ void AddInfoCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code)
       request.set_verbose(true);
       runtime::v1::StatusResponse response;
       grpc::Status status = client.runtime().Status(client.NewContext().get(), request, &response);
-      if (!status.ok()) {
-        std::cerr << "crioctl: " << DescribeFailure("getting the runtime status", status) << "\n";
-        return 1;
-      }
+      if (!status.ok()) return ReportFailure("getting the runtime status", status);
       // Like crictl: the status, handlers and features, then each verbose info entry decoded
       // from its JSON string (kept as a string when it is not JSON).
       nlohmann::ordered_json document;

@@ -1,38 +1,16 @@
 #include "crio/image/registry_client.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include <map>
 
 #include <nlohmann/json.hpp>
 
+#include "crio/common/encoding.h"
 #include "crio/common/strings.h"
 
 namespace crio::image {
 namespace {
-
-std::string Sha256Digest(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
-}
-
-std::string Base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 // key="value" pairs of a WWW-Authenticate challenge after its scheme.
 std::map<std::string, std::string> ChallengeParameters(std::string_view text) {
@@ -171,7 +149,7 @@ absl::Status RegistryClient::Authenticate(const std::string& challenge, const st
     if (credentials_.username.empty()) {
       return absl::UnauthenticatedError(StrCat("registry ", host_, " requires credentials"));
     }
-    authorization_ = "Basic " + Base64(credentials_.username + ":" + credentials_.password);
+    authorization_ = "Basic " + Base64Encode(credentials_.username + ":" + credentials_.password);
     return absl::OkStatus();
   }
   if (scheme != "bearer") {

@@ -8,7 +8,7 @@
 #include "crio/common/atomic_file.h"
 #include "crio/common/strings.h"
 #include "crio/storage/layer_record.h"
-#include "encoding.h"
+#include "crio/common/encoding.h"
 #include "json_fields.h"
 
 namespace crio::storage {

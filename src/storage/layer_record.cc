@@ -9,7 +9,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "crio/common/strings.h"
-#include "encoding.h"
+#include "crio/common/encoding.h"
 #include "json_fields.h"
 
 namespace crio::storage {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "crio/storage/layer_apply.h"
-#include "encoding.h"
+#include "crio/common/encoding.h"
 
 namespace crio::storage {
 

@@ -1,6 +1,6 @@
 #include "tar_split.h"
 
-#include "encoding.h"
+#include "crio/common/encoding.h"
 
 #include <zlib.h>
 

@@ -1,6 +1,6 @@
-#include "encoding.h"
+#include "crio/common/encoding.h"
 
-namespace crio::storage {
+namespace crio {
 
 std::string HexEncode(const unsigned char* bytes, size_t size) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -41,4 +41,4 @@ std::string Sha256::Digest() {
   return "sha256:" + HexEncode(digest, length);
 }
 
-}  // namespace crio::storage
+}  // namespace crio

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace crio::storage {
+namespace crio {
 
 // Lower-case hex of `size` bytes.
 std::string HexEncode(const unsigned char* bytes, size_t size);
@@ -26,4 +26,4 @@ class Sha256 {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 
-}  // namespace crio::storage
+}  // namespace crio
