@@ -9,27 +9,10 @@
 
 #include "absl/base/config.h"
 #include "crio/build_info.h"
+#include "crio/common/host.h"
 #include "crio/common/strings.h"
 
 namespace crio::daemon {
-namespace {
-
-// GOARCH-style names, which is what Kubernetes tooling expects.
-constexpr const char* kArchitecture =
-#if defined(__x86_64__)
-    "amd64";
-#elif defined(__aarch64__)
-    "arm64";
-#elif defined(__powerpc64__)
-    "ppc64le";
-#elif defined(__s390x__)
-    "s390x";
-#else
-    "unknown";
-#endif
-
-}  // namespace
-
 std::string VersionText(bool json) {
   const std::vector<std::pair<std::string, std::string>> fields = {
       {"Version", build_info::kVersion},
@@ -37,7 +20,7 @@ std::string VersionText(bool json) {
       {"GitTreeState", build_info::kGitTreeState},
       {"BuildDate", build_info::kBuildDate},
       {"Compiler", StrCat("gcc ", __VERSION__)},
-      {"Platform", StrCat("linux/", kArchitecture)},
+      {"Platform", StrCat("linux/", HostArchitecture())},
       {"gRPC", grpc::Version()},
       {"Protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
       {"Abseil", StrCat(ABSL_LTS_RELEASE_VERSION)},

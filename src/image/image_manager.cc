@@ -70,7 +70,8 @@ bool ImageManager::IsPinned(const storage::ImageRecord& record) const {
   return false;
 }
 
-ImageInfo ImageManager::Describe(const storage::ImageRecord& record) {
+ImageInfo ImageManager::Describe(const storage::ImageRecord& record,
+                                 const std::map<std::string, storage::LayerRecord>& layers) {
   ImageInfo info;
   info.id = record.id;
   std::vector<std::string> digests = record.Digests();
@@ -87,11 +88,9 @@ ImageInfo ImageManager::Describe(const storage::ImageRecord& record) {
     }
   }
   // The size of an image is the sum of its layers' uncompressed sizes.
-  for (std::string layer_id = record.top_layer; !layer_id.empty();) {
-    absl::StatusOr<storage::LayerRecord> layer = store_.layers().Get(layer_id);
-    if (!layer.ok()) break;
-    info.size += static_cast<uint64_t>(layer->uncompressed_size);
-    layer_id = layer->parent;
+  for (auto layer = layers.find(record.top_layer); layer != layers.end();
+       layer = layers.find(layer->second.parent)) {
+    info.size += static_cast<uint64_t>(layer->second.uncompressed_size);
   }
   absl::StatusOr<std::string> config = store_.images().GetBigData(record.id, "sha256:" + record.id);
   if (config.ok()) {
@@ -112,23 +111,41 @@ ImageInfo ImageManager::Describe(const storage::ImageRecord& record) {
   return info;
 }
 
+absl::StatusOr<std::map<std::string, storage::LayerRecord>> ImageManager::LayersById() {
+  // One read of layers.json for all the images described, not one per layer.
+  absl::StatusOr<std::vector<storage::LayerRecord>> layers = store_.layers().List();
+  if (!layers.ok()) return layers.status();
+  std::map<std::string, storage::LayerRecord> by_id;
+  for (storage::LayerRecord& layer : *layers) {
+    std::string id = layer.id;
+    by_id.emplace(std::move(id), std::move(layer));
+  }
+  return by_id;
+}
+
 absl::StatusOr<std::vector<ImageInfo>> ImageManager::List(const std::string& reference) {
-  std::vector<ImageInfo> infos;
+  std::vector<storage::ImageRecord> records;
   if (!reference.empty()) {
     absl::StatusOr<storage::ImageRecord> record = Find(reference);
-    if (record.ok()) infos.push_back(Describe(*record));
-    return infos;
+    if (record.ok()) records.push_back(*std::move(record));
+  } else {
+    absl::StatusOr<std::vector<storage::ImageRecord>> all = store_.images().List();
+    if (!all.ok()) return all.status();
+    records = *std::move(all);
   }
-  absl::StatusOr<std::vector<storage::ImageRecord>> records = store_.images().List();
-  if (!records.ok()) return records.status();
-  for (const storage::ImageRecord& record : *records) infos.push_back(Describe(record));
+  absl::StatusOr<std::map<std::string, storage::LayerRecord>> layers = LayersById();
+  if (!layers.ok()) return layers.status();
+  std::vector<ImageInfo> infos;
+  for (const storage::ImageRecord& record : records) infos.push_back(Describe(record, *layers));
   return infos;
 }
 
 absl::StatusOr<ImageInfo> ImageManager::Status(const std::string& reference) {
   absl::StatusOr<storage::ImageRecord> record = Find(reference);
   if (!record.ok()) return record.status();
-  return Describe(*record);
+  absl::StatusOr<std::map<std::string, storage::LayerRecord>> layers = LayersById();
+  if (!layers.ok()) return layers.status();
+  return Describe(*record, *layers);
 }
 
 absl::Status ImageManager::Remove(const std::string& reference) {

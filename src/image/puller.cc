@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crio/common/host.h"
 #include "crio/common/log.h"
 #include "crio/common/strings.h"
 #include "crio/common/unique_fd.h"
@@ -21,16 +22,6 @@ bool IsIndex(const std::string& media_type) {
 }
 
 }  // namespace
-
-std::string HostArchitecture() {
-#if defined(__x86_64__)
-  return "amd64";
-#elif defined(__aarch64__)
-  return "arm64";
-#else
-  return "unknown";
-#endif
-}
 
 absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credentials& credentials) {
   absl::StatusOr<Reference> parsed = ParseReference(image);

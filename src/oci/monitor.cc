@@ -59,6 +59,24 @@ absl::StatusOr<FdPair> Pipe() {
   return FdPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
+// What a monitor is started with: the sync pipe it reports on (fd 3), the start pipe it waits on
+// (fd 4), and a pipe for its own stderr.
+struct MonitorPipes {
+  FdPair sync;
+  FdPair start;
+  FdPair errors;
+
+  static absl::StatusOr<MonitorPipes> Make(bool sync_is_socket) {
+    absl::StatusOr<FdPair> sync = sync_is_socket ? SocketPair() : Pipe();
+    if (!sync.ok()) return sync.status();
+    absl::StatusOr<FdPair> start = SocketPair();
+    if (!start.ok()) return start.status();
+    absl::StatusOr<FdPair> errors = Pipe();
+    if (!errors.ok()) return errors.status();
+    return MonitorPipes{*std::move(sync), *std::move(start), *std::move(errors)};
+  }
+};
+
 // Reads from `fd` until a whole JSON object has arrived, EOF, or the deadline.
 absl::StatusOr<nlohmann::json> ReadSyncMessage(int fd, absl::Time deadline) {
   std::string text;
@@ -156,12 +174,12 @@ absl::StatusOr<pid_t> Runtime::Create(const CreateOptions& options) {
     std::filesystem::create_directories(dir, ec);
     if (ec) return absl::InternalError(StrCat("create ", dir.string(), ": ", ec.message()));
   }
-  absl::StatusOr<FdPair> sync = SocketPair();
-  if (!sync.ok()) return sync.status();
-  absl::StatusOr<FdPair> start = SocketPair();
-  if (!start.ok()) return start.status();
-  absl::StatusOr<FdPair> errors = Pipe();
-  if (!errors.ok()) return errors.status();
+  // As CRI-O: socket pairs for both pipes of a create.
+  absl::StatusOr<MonitorPipes> pipes = MonitorPipes::Make(/*sync_is_socket=*/true);
+  if (!pipes.ok()) return pipes.status();
+  FdPair* sync = &pipes->sync;
+  FdPair* start = &pipes->start;
+  FdPair* errors = &pipes->errors;
 
   std::vector<std::string> argv = {settings_.monitor_binary.string(),
                                    "-b",
@@ -274,12 +292,12 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
     return status;
   }
 
-  absl::StatusOr<FdPair> sync = Pipe();
-  if (!sync.ok()) return sync.status();
-  absl::StatusOr<FdPair> start = SocketPair();
-  if (!start.ok()) return start.status();
-  absl::StatusOr<FdPair> errors = Pipe();
-  if (!errors.ok()) return errors.status();
+  // As CRI-O: a plain pipe for exec-sync's report.
+  absl::StatusOr<MonitorPipes> pipes = MonitorPipes::Make(/*sync_is_socket=*/false);
+  if (!pipes.ok()) return pipes.status();
+  FdPair* sync = &pipes->sync;
+  FdPair* start = &pipes->start;
+  FdPair* errors = &pipes->errors;
 
   std::vector<std::string> argv = {settings_.monitor_binary.string(),
                                    "-c",

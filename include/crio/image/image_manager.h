@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,7 +48,9 @@ class ImageManager {
 
  private:
   absl::StatusOr<storage::ImageRecord> Find(const std::string& reference);
-  ImageInfo Describe(const storage::ImageRecord& record);
+  absl::StatusOr<std::map<std::string, storage::LayerRecord>> LayersById();
+  ImageInfo Describe(const storage::ImageRecord& record,
+                     const std::map<std::string, storage::LayerRecord>& layers);
   bool IsPinned(const storage::ImageRecord& record) const;
 
   storage::Store& store_;

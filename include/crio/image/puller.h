@@ -32,7 +32,4 @@ class Puller {
   Policy policy_;
 };
 
-// The platform this daemon runs containers for, as image indexes name it ("amd64", "arm64").
-std::string HostArchitecture();
-
 }  // namespace crio::image
