@@ -13,6 +13,7 @@ build_packages=(
 # Real components the integration tests and the demo drive.
 runtime_packages=(
   musl-tools runc crun conmon busybox-static containers-storage skopeo podman docker-registry iproute2 procps util-linux tar
+  containernetworking-plugins iptables
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}")

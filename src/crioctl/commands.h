@@ -12,5 +12,7 @@ void AddVersionCommand(CLI::App& app, const GlobalOptions& globals, int& exit_co
 void AddInfoCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 // pull, images, rmi, inspecti, imagefsinfo.
 void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+// runp, pods, inspectp, stopp, rmp.
+void AddPodCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 
 }  // namespace crioctl

@@ -70,3 +70,85 @@ absl::StatusOr<std::string> Render(const nlohmann::ordered_json& document,
 }
 
 }  // namespace crioctl
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace crioctl {
+namespace {
+
+nlohmann::ordered_json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::ordered_json out = nlohmann::ordered_json::object();
+      for (const auto& item : node) out[item.first.as<std::string>()] = YamlToJson(item.second);
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      for (const auto& item : node) out.push_back(YamlToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() != "!") {  // unquoted: may be a number or a boolean
+        if (text == "true" || text == "false") return text == "true";
+        char* end = nullptr;
+        long long number = std::strtoll(text.c_str(), &end, 10);
+        if (!text.empty() && end != nullptr && *end == '\0') return number;
+      }
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+absl::Status LoadMessageFile(const std::string& path, google::protobuf::Message* message) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(StrCat("cannot open ", path));
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  std::string text = buffer.str();
+  std::string json = text;
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || text[first] != '{') {
+    try {
+      json = YamlToJson(YAML::Load(text)).dump();
+    } catch (const YAML::Exception& error) {
+      return absl::InvalidArgumentError(StrCat(path, ": ", error.what()));
+    }
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(json, message, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(StrCat(path, ": ", std::string(status.message())));
+  }
+  return absl::OkStatus();
+}
+
+std::string TruncateId(const std::string& id) { return id.substr(0, 13); }
+
+std::string Age(int64_t unix_nanos) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  int64_t seconds =
+      (std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() - unix_nanos) /
+      1000000000;
+  if (seconds < 1) return "Less than a second ago";
+  if (seconds < 60) return StrCat(seconds, seconds == 1 ? " second ago" : " seconds ago");
+  if (seconds < 3600) {
+    int64_t minutes = seconds / 60;
+    return minutes == 1 ? "About a minute ago" : StrCat(minutes, " minutes ago");
+  }
+  if (seconds < 86400) {
+    int64_t hours = seconds / 3600;
+    return hours == 1 ? "About an hour ago" : StrCat(hours, " hours ago");
+  }
+  return StrCat(seconds / 86400, " days ago");
+}
+
+}  // namespace crioctl

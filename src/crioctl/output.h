@@ -21,3 +21,17 @@ absl::StatusOr<std::string> Render(const nlohmann::ordered_json& document,
 int PrintDocument(const nlohmann::ordered_json& document, const std::string& format);
 
 }  // namespace crioctl
+
+namespace crioctl {
+
+// Reads a crictl config file (JSON or YAML; snake_case or lowerCamelCase field names, enums by
+// name or number) into `message`.
+absl::Status LoadMessageFile(const std::string& path, google::protobuf::Message* message);
+
+// An id as crictl's tables show it: the first 13 characters.
+std::string TruncateId(const std::string& id);
+
+// "5 minutes ago"-style age of a Unix-nanosecond timestamp, as crictl prints it.
+std::string Age(int64_t unix_nanos);
+
+}  // namespace crioctl

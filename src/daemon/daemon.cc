@@ -1,3 +1,6 @@
+// Before any system header: see the note on the Signal enum in proto/runtime/v1/api.proto.
+#include "runtime/v1/api.pb.h"
+
 #include "daemon.h"
 
 #include <signal.h>
@@ -14,8 +17,13 @@
 #include "crio/common/sd_notify.h"
 #include "crio/common/strings.h"
 #include "crio/config/holder.h"
+#include "crio/build_info.h"
 #include "crio/image/image_manager.h"
+#include "crio/network/cni.h"
+#include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_handler.h"
+#include "crio/oci/runtime_set.h"
+#include "crio/sandbox/manager.h"
 #include "crio/server/cri_server.h"
 #include "crio/storage/store.h"
 
@@ -104,6 +112,25 @@ std::vector<std::string> PinnedImages(const config::Config& config) {
   return pinned;
 }
 
+network::CniOptions CniOptionsOf(const config::Config& config) {
+  network::CniOptions options;
+  options.network_dir = config.network.network_dir;
+  options.plugin_dirs.clear();
+  // The deprecated single plugin_dir comes first, as CRI-O reads it.
+  if (!config.network.plugin_dir.empty()) options.plugin_dirs.push_back(config.network.plugin_dir);
+  for (const auto& dir : config.network.plugin_dirs) options.plugin_dirs.push_back(dir);
+  options.default_network = config.network.cni_default_network;
+  return options;
+}
+
+// pinns_path, or the pinns installed beside crio, or one on $PATH.
+std::filesystem::path PinnsPath(const config::Config& config) {
+  if (!config.runtime.pinns_path.empty()) return config.runtime.pinns_path;
+  std::filesystem::path installed = std::filesystem::path(build_info::kLibexecDir) / "pinns";
+  if (std::filesystem::exists(installed)) return installed;
+  return "pinns";
+}
+
 void Reload(const config::Sources& sources, config::ConfigHolder& holder) {
   spdlog::info("SIGHUP received: reloading the configuration");
   absl::StatusOr<config::Loaded> loaded = config::Load(sources);
@@ -178,9 +205,45 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
   image::ImageManager images(**store, LoadRegistries(), LoadPolicy(loaded.config),
                              PinnedImages(loaded.config));
 
+  absl::StatusOr<std::unique_ptr<oci::RuntimeSet>> runtimes =
+      oci::RuntimeSet::FromConfig(loaded.config);
+  if (!runtimes.ok()) {
+    spdlog::critical("{}", runtimes.status().message());
+    return 1;
+  }
+  std::error_code dir_error;
+  std::filesystem::create_directories(loaded.config.runtime.container_exits_dir, dir_error);
+  absl::StatusOr<std::unique_ptr<oci::ExitWatcher>> exits =
+      oci::ExitWatcher::Start(loaded.config.runtime.container_exits_dir);
+  if (!exits.ok()) {
+    spdlog::critical("Cannot watch container exits: {}", exits.status().message());
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<network::CniManager>> cni =
+      network::CniManager::Create(CniOptionsOf(loaded.config));
+  if (!cni.ok()) {
+    spdlog::critical("Cannot set up CNI: {}", cni.status().message());
+    return 1;
+  }
+  std::filesystem::path pinns = PinnsPath(loaded.config);
+  std::filesystem::path pod_state = std::filesystem::path(loaded.config.crio.runroot) / "crio-pods";
+
   auto holder = std::make_shared<config::ConfigHolder>(std::move(loaded.config));
-  absl::StatusOr<std::unique_ptr<server::CriServer>> server =
-      server::CriServer::Start(holder, images);
+  absl::StatusOr<std::unique_ptr<sandbox::SandboxManager>> sandboxes =
+      sandbox::SandboxManager::Open({.config = holder,
+                                     .runtimes = runtimes->get(),
+                                     .exits = exits->get(),
+                                     .store = store->get(),
+                                     .images = &images,
+                                     .cni = cni->get(),
+                                     .state_dir = pod_state,
+                                     .pinns = pinns});
+  if (!sandboxes.ok()) {
+    spdlog::critical("Cannot restore pods: {}", sandboxes.status().message());
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<server::CriServer>> server = server::CriServer::Start(
+      holder, {.images = &images, .sandboxes = sandboxes->get(), .cni = cni->get()});
   if (!server.ok()) {
     spdlog::critical("{}", server.status().message());
     return 1;

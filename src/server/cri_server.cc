@@ -18,15 +18,15 @@
 namespace crio::server {
 
 absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
-    const std::shared_ptr<config::ConfigHolder>& config, image::ImageManager& images) {
+    const std::shared_ptr<config::ConfigHolder>& config, const Services& services) {
   std::shared_ptr<const config::Config> settings = config->Get();
   auto server = std::make_unique<CriServer>(StartTag{});
   server->socket_path_ = settings->api.listen;
   if (auto status = PrepareSocketPath(server->socket_path_); !status.ok()) return status;
 
   server->calls_ = std::make_unique<InFlightCalls>();
-  server->runtime_service_ = std::make_unique<RuntimeServiceImpl>(config);
-  server->image_service_ = std::make_unique<ImageServiceImpl>(images);
+  server->runtime_service_ = std::make_unique<RuntimeServiceImpl>(config, services);
+  server->image_service_ = std::make_unique<ImageServiceImpl>(*services.images);
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(StrCat("unix:", server->socket_path_.string()),

@@ -2,6 +2,7 @@
 
 #include "crio/build_info.h"
 #include "crio/config/render.h"
+#include "crio/network/cni.h"
 #include "crio/network/readiness.h"
 
 namespace crio::server {
@@ -37,7 +38,8 @@ grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*,
   std::shared_ptr<const config::Config> config = config_->Get();
   // The daemon checked every handler's runtime at startup and serves: the runtime is ready.
   AddCondition(response->mutable_status(), "RuntimeReady", true, "", "");
-  network::Readiness network = network::NetworkReadiness();
+  network::Readiness network =
+      services_.cni != nullptr ? services_.cni->Status() : network::NetworkReadiness();
   AddCondition(response->mutable_status(), "NetworkReady", network.ready, network.reason,
                network.message);
 

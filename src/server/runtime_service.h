@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "crio/config/holder.h"
+#include "crio/server/cri_server.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "unimplemented.h"
 
@@ -11,8 +12,8 @@ namespace crio::server {
 // runtime.v1.RuntimeService: translates CRI requests into calls on the areas below.
 class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
  public:
-  explicit RuntimeServiceImpl(std::shared_ptr<config::ConfigHolder> config)
-      : config_(std::move(config)) {}
+  RuntimeServiceImpl(std::shared_ptr<config::ConfigHolder> config, const Services& services)
+      : config_(std::move(config)), services_(services) {}
 
   grpc::Status Version(grpc::ServerContext* context, const runtime::v1::VersionRequest* request,
                        runtime::v1::VersionResponse* response) override;
@@ -22,11 +23,16 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
                              const runtime::v1::RuntimeConfigRequest* request,
                              runtime::v1::RuntimeConfigResponse* response) override;
 
-  CRIO_UNARY_NOT_YET(RunPodSandbox, RunPodSandboxRequest, RunPodSandboxResponse)
-  CRIO_UNARY_NOT_YET(StopPodSandbox, StopPodSandboxRequest, StopPodSandboxResponse)
-  CRIO_UNARY_NOT_YET(RemovePodSandbox, RemovePodSandboxRequest, RemovePodSandboxResponse)
-  CRIO_UNARY_NOT_YET(PodSandboxStatus, PodSandboxStatusRequest, PodSandboxStatusResponse)
-  CRIO_UNARY_NOT_YET(ListPodSandbox, ListPodSandboxRequest, ListPodSandboxResponse)
+  grpc::Status RunPodSandbox(grpc::ServerContext* context, const runtime::v1::RunPodSandboxRequest* request,
+      runtime::v1::RunPodSandboxResponse* response) override;
+  grpc::Status StopPodSandbox(grpc::ServerContext* context, const runtime::v1::StopPodSandboxRequest* request,
+      runtime::v1::StopPodSandboxResponse* response) override;
+  grpc::Status RemovePodSandbox(grpc::ServerContext* context, const runtime::v1::RemovePodSandboxRequest* request,
+      runtime::v1::RemovePodSandboxResponse* response) override;
+  grpc::Status PodSandboxStatus(grpc::ServerContext* context, const runtime::v1::PodSandboxStatusRequest* request,
+      runtime::v1::PodSandboxStatusResponse* response) override;
+  grpc::Status ListPodSandbox(grpc::ServerContext* context, const runtime::v1::ListPodSandboxRequest* request,
+      runtime::v1::ListPodSandboxResponse* response) override;
   CRIO_STREAM_NOT_YET(StreamPodSandboxes, StreamPodSandboxesRequest, StreamPodSandboxesResponse)
   CRIO_UNARY_NOT_YET(CreateContainer, CreateContainerRequest, CreateContainerResponse)
   CRIO_UNARY_NOT_YET(StartContainer, StartContainerRequest, StartContainerResponse)
@@ -64,6 +70,7 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
 
  private:
   std::shared_ptr<config::ConfigHolder> config_;
+  Services services_;
 };
 
 }  // namespace crio::server

@@ -14,6 +14,12 @@ class Server;
 namespace crio::image {
 class ImageManager;
 }
+namespace crio::network {
+class CniManager;
+}
+namespace crio::sandbox {
+class SandboxManager;
+}
 
 namespace crio::server {
 
@@ -21,13 +27,20 @@ class RuntimeServiceImpl;
 class ImageServiceImpl;
 class InFlightCalls;
 
+// The areas the CRI services call into; all outlive the server.
+struct Services {
+  image::ImageManager* images = nullptr;
+  sandbox::SandboxManager* sandboxes = nullptr;
+  network::CniManager* cni = nullptr;
+};
+
 // The CRI gRPC API (RuntimeService and ImageService) on a unix socket.
 class CriServer {
  public:
   // Prepares the socket path (creates its directory; replaces a stale socket; refuses a socket a
   // live daemon answers on), starts serving and makes the socket mode 0660.
   static absl::StatusOr<std::unique_ptr<CriServer>> Start(
-      const std::shared_ptr<config::ConfigHolder>& config, image::ImageManager& images);
+      const std::shared_ptr<config::ConfigHolder>& config, const Services& services);
 
   // Removes the socket so no new client can connect, lets calls in flight finish for up to
   // `grace`, then cancels what is left and stops. Idempotent.

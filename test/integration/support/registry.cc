@@ -52,9 +52,18 @@ LocalRegistry::LocalRegistry() {
 }
 
 std::string LocalRegistry::PushBusybox(const std::string& repository, const std::string& tag) {
+  return PushLayout(BUSYBOX_OCI, repository, tag);
+}
+
+std::string LocalRegistry::PushPause(const std::string& repository, const std::string& tag) {
+  return PushLayout(PAUSE_OCI, repository, tag);
+}
+
+std::string LocalRegistry::PushLayout(const std::string& layout, const std::string& repository,
+                                      const std::string& tag) {
   absl::StatusOr<CommandResult> pushed =
       RunCommand({"skopeo", "copy", "-q", "--dest-tls-verify=false", "--digestfile",
-                  (dir_.path() / "digest").string(), "oci:" + std::string(BUSYBOX_OCI) + ":latest",
+                  (dir_.path() / "digest").string(), "oci:" + layout + ":latest",
                   "docker://" + host_ + "/" + repository + ":" + tag},
                  {}, absl::Seconds(120));
   EXPECT_TRUE(pushed.ok() && pushed->exit_code == 0) << (pushed.ok() ? pushed->err : "");

@@ -16,6 +16,11 @@ class LocalRegistry {
   const std::string& host() const { return host_; }
   // Pushes the busybox OCI fixture as `repository:tag` with skopeo; returns the manifest digest.
   std::string PushBusybox(const std::string& repository, const std::string& tag);
+  // Pushes the pause image fixture (our static pause program) the same way.
+  std::string PushPause(const std::string& repository, const std::string& tag);
+  // Pushes the OCI layout `layout` (its "latest" tag).
+  std::string PushLayout(const std::string& layout, const std::string& repository,
+                         const std::string& tag);
 
  private:
   TempDir dir_;

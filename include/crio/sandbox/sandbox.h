@@ -1,0 +1,74 @@
+#pragma once
+
+// Before any system header: see the note on the Signal enum in proto/runtime/v1/api.proto.
+#include "runtime/v1/api.pb.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace crio::sandbox {
+
+enum class SandboxState { kReady, kNotReady };
+
+// The pause container that holds a pod's namespaces when it needs one (a shared PID namespace).
+struct InfraContainer {
+  std::string id;  // also the pod's id, as in CRI-O
+  pid_t pid = 0;
+  std::filesystem::path bundle;
+  std::string image_id;
+};
+
+// Everything that makes up a pod and must survive a daemon restart. Written atomically to
+// <state dir>/<id>/sandbox.json before any RPC that changed it returns.
+struct Sandbox {
+  std::string id;
+  std::string name;  // the reserved name: k8s_<name>_<namespace>_<uid>_<attempt>
+  runtime::v1::PodSandboxConfig config;
+  std::string runtime_handler;  // as requested ("" is the default handler)
+  int64_t created_at = 0;       // Unix nanoseconds
+  SandboxState state = SandboxState::kReady;
+
+  std::filesystem::path dir;  // the pod's own files: hostname, resolv.conf, hosts, shm
+  std::string hostname;
+  std::filesystem::path shm_path;  // the tmpfs, or /dev/shm for host IPC pods
+  bool shm_mounted = false;
+  std::string cgroup_parent;
+
+  // Pinned namespaces; empty when the pod uses the host's.
+  std::filesystem::path net_ns;
+  std::filesystem::path ipc_ns;
+  std::filesystem::path uts_ns;
+  std::filesystem::path user_ns;
+
+  // CNI outcome; `network_attached` stays true until the DEL succeeded.
+  bool network_attached = false;
+  std::string network_name;
+  std::vector<std::string> ips;  // primary first
+
+  std::optional<InfraContainer> infra;
+
+  bool host_network() const;
+  bool host_ipc() const;
+  bool host_pid() const;
+
+  std::filesystem::path hostname_path() const { return dir / "hostname"; }
+  std::filesystem::path resolv_conf_path() const { return dir / "resolv.conf"; }
+  std::filesystem::path hosts_path() const { return dir / "hosts"; }
+  std::filesystem::path state_path() const { return dir / "sandbox.json"; }
+};
+
+// The reserved name of a pod, unique per node among live pods.
+std::string ReservedName(const runtime::v1::PodSandboxMetadata& metadata);
+
+std::string SerializeSandbox(const Sandbox& sandbox);
+absl::StatusOr<Sandbox> ParseSandbox(const std::string& json);
+
+// Persists `sandbox` at its state_path(), atomically.
+absl::Status SaveSandbox(const Sandbox& sandbox);
+
+}  // namespace crio::sandbox
