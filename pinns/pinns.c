@@ -27,9 +27,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define USAGE                                                                                \
-  "pinns -d DIR -f FILENAME [-n|--net] [-i|--ipc] [-u|--uts] [-U|--user] [-c|--cgroup] "     \
-  "[-s|--sysctl KEY=VALUE[+KEY=VALUE...]]... [--uid-mapping CONTAINERID:HOSTID:SIZE]... "   \
+#define USAGE                                                                             \
+  "pinns -d DIR -f FILENAME [-n|--net] [-i|--ipc] [-u|--uts] [-U|--user] [-c|--cgroup] "  \
+  "[-s|--sysctl KEY=VALUE[+KEY=VALUE...]]... [--uid-mapping CONTAINERID:HOSTID:SIZE]... " \
   "[--gid-mapping CONTAINERID:HOSTID:SIZE]... [--log-level LEVEL]"
 
 /* The kernel accepts at most 340 lines per id map, written in one write of less than a page. */
@@ -55,7 +55,7 @@ static const struct {
 enum sysctl_kind { SYSCTL_FILE, SYSCTL_HOSTNAME, SYSCTL_DOMAINNAME };
 
 struct sysctl {
-  const char* key;   /* as given, for messages */
+  const char* key; /* as given, for messages */
   const char* value;
   enum sysctl_kind kind;
   char path[PATH_MAX]; /* under /proc/sys */
@@ -110,7 +110,8 @@ static int usage_error(const char* fmt, ...) {
   return fail(0, "%s (usage: %s)", problem, USAGE);
 }
 
-static void debug(const struct options* o, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+static void debug(const struct options* o, const char* fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void debug(const struct options* o, const char* fmt, ...) {
   if (!o->debug) return;
@@ -221,7 +222,7 @@ static int add_sysctl(struct options* o, char* pair) {
 
 /* One -s argument: pairs joined by '+'.  Checked only once every namespace flag is known. */
 static int add_sysctls(struct options* o, char* arg) {
-  for (char* save = NULL, *pair = strtok_r(arg, "+", &save); pair != NULL;
+  for (char *save = NULL, *pair = strtok_r(arg, "+", &save); pair != NULL;
        pair = strtok_r(NULL, "+", &save))
     if (add_sysctl(o, pair) != 0) return -1;
   return 0;
@@ -282,8 +283,8 @@ static int add_mapping(struct id_map* map, const char* arg) {
     return fail(0, "%s '%s': the range is empty or runs past the largest id", map->option, arg);
   if (map->count == MAX_MAPPINGS)
     return fail(0, "%s: more than %d mappings", map->option, MAX_MAPPINGS);
-  int n = snprintf(map->text + map->len, sizeof map->text - map->len, "%u %u %u\n", container,
-                   host, size);
+  int n = snprintf(map->text + map->len, sizeof map->text - map->len, "%u %u %u\n", container, host,
+                   size);
   if (n < 0 || (size_t)n >= sizeof map->text - map->len)
     return fail(0, "%s: the mappings are too long for one id map", map->option);
   map->len += (size_t)n;
@@ -372,22 +373,46 @@ static int parse_args(int argc, char** argv, struct options* o) {
   opterr = 0; /* our own messages, one line each */
   for (int c; rc == 0 && (c = getopt_long(argc, argv, ":d:f:niuUcs:h", longopts, NULL)) != -1;) {
     switch (c) {
-      case 'd': o->dir = optarg; break;
-      case 'f': o->filename = optarg; break;
-      case 'n': o->want[NS_NET] = true; break;
-      case 'i': o->want[NS_IPC] = true; break;
-      case 'u': o->want[NS_UTS] = true; break;
-      case 'U': o->want[NS_USER] = true; break;
-      case 'c': o->want[NS_CGROUP] = true; break;
-      case 's': sysctl_args[nsysctl_args++] = optarg; break;
-      case OPT_UID_MAPPING: rc = add_mapping(&o->uid_map, optarg); break;
-      case OPT_GID_MAPPING: rc = add_mapping(&o->gid_map, optarg); break;
-      case OPT_LOG_LEVEL: rc = set_log_level(o, optarg); break;
+      case 'd':
+        o->dir = optarg;
+        break;
+      case 'f':
+        o->filename = optarg;
+        break;
+      case 'n':
+        o->want[NS_NET] = true;
+        break;
+      case 'i':
+        o->want[NS_IPC] = true;
+        break;
+      case 'u':
+        o->want[NS_UTS] = true;
+        break;
+      case 'U':
+        o->want[NS_USER] = true;
+        break;
+      case 'c':
+        o->want[NS_CGROUP] = true;
+        break;
+      case 's':
+        sysctl_args[nsysctl_args++] = optarg;
+        break;
+      case OPT_UID_MAPPING:
+        rc = add_mapping(&o->uid_map, optarg);
+        break;
+      case OPT_GID_MAPPING:
+        rc = add_mapping(&o->gid_map, optarg);
+        break;
+      case OPT_LOG_LEVEL:
+        rc = set_log_level(o, optarg);
+        break;
       case 'h':
         printf("usage: %s\n", USAGE);
         free(sysctl_args);
         exit(0);
-      case ':': rc = usage_error("option %s needs a value", argv[optind - 1]); break;
+      case ':':
+        rc = usage_error("option %s needs a value", argv[optind - 1]);
+        break;
       default:
         if (optopt != 0)
           rc = usage_error("unknown option -%c", optopt);
@@ -429,7 +454,8 @@ _Noreturn static void child_die(int report_fd) {
 /* Ids 0 inside: until then the child runs as an unmapped id there, which owns nothing in the
  * namespaces it is about to create (their sysctl files belong to the namespace's root). */
 static int become_namespace_root(void) {
-  if (setgroups(0, NULL) != 0) return fail(errno, "dropping supplementary groups in the user namespace");
+  if (setgroups(0, NULL) != 0)
+    return fail(errno, "dropping supplementary groups in the user namespace");
   if (setresgid(0, 0, 0) != 0) return fail(errno, "becoming gid 0 in the user namespace");
   if (setresuid(0, 0, 0) != 0) return fail(errno, "becoming uid 0 in the user namespace");
   /* A credential change makes the process non-dumpable, which would hide /proc/<pid>/ns from a
@@ -509,7 +535,8 @@ static int child_await(const struct child* c, char expected) {
   if (n == 0) return fail(0, "the namespace child exited before it was ready");
   message[n] = '\0';
   if (message[0] == REPORT_ERROR) return fail(0, "%s", message + 1);
-  if (message[0] != expected) return fail(0, "unexpected report '%c' from the namespace child", message[0]);
+  if (message[0] != expected)
+    return fail(0, "unexpected report '%c' from the namespace child", message[0]);
   return 0;
 }
 
@@ -518,8 +545,7 @@ static int child_ready(const struct options* o, const struct child* c) {
     if (child_await(c, REPORT_USERNS) != 0) return -1;
     /* setgroups stays "allow": as a privileged writer we need no "deny" to write the gid map,
      * and the pod's processes must still be able to call setgroups(2). */
-    if (write_id_map(c->pid, &o->uid_map) != 0 || write_id_map(c->pid, &o->gid_map) != 0)
-      return -1;
+    if (write_id_map(c->pid, &o->uid_map) != 0 || write_id_map(c->pid, &o->gid_map) != 0) return -1;
     if (write_all(c->go_fd, "1", 1) != 0) return fail(errno, "resuming the namespace child");
   }
   return child_await(c, REPORT_READY);
@@ -572,9 +598,15 @@ static void undo_all(struct undo* u) {
   for (int i = u->count - 1; i >= 0; i--) {
     const char* path = u->steps[i].path;
     switch (u->steps[i].kind) {
-      case UNDO_UMOUNT: umount2(path, MNT_DETACH); break;
-      case UNDO_UNLINK: unlink(path); break;
-      case UNDO_RMDIR: rmdir(path); break;
+      case UNDO_UMOUNT:
+        umount2(path, MNT_DETACH);
+        break;
+      case UNDO_UNLINK:
+        unlink(path);
+        break;
+      case UNDO_RMDIR:
+        rmdir(path);
+        break;
     }
   }
 }
@@ -599,8 +631,8 @@ static int make_dirs(const char* path, struct undo* u) {
       if (undo_push(u, UNDO_RMDIR, prefix) != 0) return -1;
     } else if (errno == EEXIST) {
       struct stat st;
-      if (stat(prefix, &st) != 0) return fail(errno, "%s", prefix);
-      if (!S_ISDIR(st.st_mode)) return fail(ENOTDIR, "%s", prefix);
+      if (stat(prefix, &st) != 0) return fail(errno, "creating the directory %s", prefix);
+      if (!S_ISDIR(st.st_mode)) return fail(ENOTDIR, "creating the directory %s", prefix);
     } else {
       return fail(errno, "creating the directory %s", prefix);
     }

@@ -15,12 +15,14 @@ using u128 = unsigned __int128;
 constexpr std::string_view kIngressAnnotation = "kubernetes.io/ingress-bandwidth";
 constexpr std::string_view kEgressAnnotation = "kubernetes.io/egress-bandwidth";
 // The kubelet's sanity bounds on a pod's rate.
-constexpr uint64_t kMinRate = 1000;                  // 1k
-constexpr uint64_t kMaxRate = 1000000000000000ULL;   // 1P
+constexpr uint64_t kMinRate = 1000;                 // 1k
+constexpr uint64_t kMaxRate = 1000000000000000ULL;  // 1P
 // What CRI-O and containerd pass as the burst: the plugin's largest accepted value.
 constexpr uint64_t kUnlimitedBurst = std::numeric_limits<uint32_t>::max();
 
-bool MultiplyInto(u128* value, u128 factor) { return !__builtin_mul_overflow(*value, factor, value); }
+bool MultiplyInto(u128* value, u128 factor) {
+  return !__builtin_mul_overflow(*value, factor, value);
+}
 
 bool Power(u128 base, int exponent, u128* out) {
   *out = 1;
@@ -37,10 +39,10 @@ struct Suffix {
 
 bool ParseSuffix(std::string_view suffix, Suffix* out) {
   static constexpr std::pair<std::string_view, Suffix> kTable[] = {
-      {"", {10, 0}},   {"n", {10, -9}}, {"u", {10, -6}}, {"m", {10, -3}}, {"k", {10, 3}},
-      {"M", {10, 6}},  {"G", {10, 9}},  {"T", {10, 12}}, {"P", {10, 15}}, {"E", {10, 18}},
-      {"Ki", {2, 10}}, {"Mi", {2, 20}}, {"Gi", {2, 30}}, {"Ti", {2, 40}}, {"Pi", {2, 50}},
-      {"Ei", {2, 60}},
+      {"", {10, 0}},   {"n", {10, -9}}, {"u", {10, -6}}, {"m", {10, -3}},
+      {"k", {10, 3}},  {"M", {10, 6}},  {"G", {10, 9}},  {"T", {10, 12}},
+      {"P", {10, 15}}, {"E", {10, 18}}, {"Ki", {2, 10}}, {"Mi", {2, 20}},
+      {"Gi", {2, 30}}, {"Ti", {2, 40}}, {"Pi", {2, 50}}, {"Ei", {2, 60}},
   };
   for (const auto& [text, value] : kTable) {
     if (suffix == text) {

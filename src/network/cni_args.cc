@@ -50,10 +50,8 @@ absl::Status ValidateAttachmentIds(std::string_view container_id, std::string_vi
 CniArgs PodCniArgs(const PodNetwork& pod) {
   // The order and keys of CRI-O's ocicni, which plugins such as multus and calico read.
   return {
-      {"IgnoreUnknown", "1"},
-      {"K8S_POD_NAMESPACE", pod.namespace_name},
-      {"K8S_POD_NAME", pod.name},
-      {"K8S_POD_INFRA_CONTAINER_ID", pod.pod_id},
+      {"IgnoreUnknown", "1"},     {"K8S_POD_NAMESPACE", pod.namespace_name},
+      {"K8S_POD_NAME", pod.name}, {"K8S_POD_INFRA_CONTAINER_ID", pod.pod_id},
       {"K8S_POD_UID", pod.uid},
   };
 }
@@ -106,8 +104,7 @@ Attachment PodAttachment(const PodNetwork& pod) {
                     PodCapabilityArgs(pod)};
 }
 
-nlohmann::json RuntimeConfigFor(const PluginConfig& plugin,
-                                const nlohmann::json& capability_args) {
+nlohmann::json RuntimeConfigFor(const PluginConfig& plugin, const nlohmann::json& capability_args) {
   nlohmann::json runtime = nlohmann::json::object();
   if (!capability_args.is_object()) return runtime;
   for (const auto& [name, value] : capability_args.items()) {

@@ -152,8 +152,8 @@ absl::Status RemoveCacheFile(const std::filesystem::path& file) {
   return absl::OkStatus();
 }
 
-CacheLookup FindCacheEntries(const std::filesystem::path& cache_dir,
-                             std::string_view container_id, std::string_view ifname) {
+CacheLookup FindCacheEntries(const std::filesystem::path& cache_dir, std::string_view container_id,
+                             std::string_view ifname) {
   std::string suffix = StrCat("-", container_id, "-", ifname);
   CacheLookup lookup = Scan(cache_dir, [&](const std::string& name) {
     return name.size() > suffix.size() && name.ends_with(suffix);
@@ -178,7 +178,8 @@ absl::StatusOr<std::string> Base64Decode(std::string_view text) {
     if (c == '/') return 63;
     return -1;
   };
-  if (text.size() % 4 != 0) return absl::InvalidArgumentError("base64 length is not a multiple of 4");
+  if (text.size() % 4 != 0)
+    return absl::InvalidArgumentError("base64 length is not a multiple of 4");
   std::string out;
   out.reserve(text.size() / 4 * 3);
   for (size_t i = 0; i < text.size(); i += 4) {

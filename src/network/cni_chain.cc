@@ -18,8 +18,8 @@ absl::StatusOr<nlohmann::json> AddNetwork(const NetworkConfigList& network,
                                           const ExecOptions& options) {
   std::optional<nlohmann::json> previous;
   for (const auto& plugin : network.plugins) {
-    nlohmann::json input = PluginInput(network, plugin, attachment.capability_args,
-                                       previous ? &*previous : nullptr);
+    nlohmann::json input =
+        PluginInput(network, plugin, attachment.capability_args, previous ? &*previous : nullptr);
     absl::StatusOr<std::string> out =
         ExecPlugin(network, plugin, CniCommand::kAdd, input, &attachment, options);
     if (!out.ok()) return out.status();
@@ -28,8 +28,7 @@ absl::StatusOr<nlohmann::json> AddNetwork(const NetworkConfigList& network,
       result = nlohmann::json::parse(*out);
     } catch (const nlohmann::json::exception& error) {
       return absl::InternalError(StrCat("plugin type=\"", plugin.type, "\" name=\"", network.name,
-                                        "\" failed (add): its result is not JSON: ",
-                                        error.what()));
+                                        "\" failed (add): its result is not JSON: ", error.what()));
     }
     if (!result.is_object()) {
       return absl::InternalError(StrCat("plugin type=\"", plugin.type, "\" name=\"", network.name,
@@ -57,8 +56,7 @@ absl::Status CheckNetwork(const NetworkConfigList& network, const Attachment& at
                           const nlohmann::json& prev_result, const ExecOptions& options) {
   if (!AtLeast(network, "0.4.0") || network.disable_check) return absl::OkStatus();
   for (const auto& plugin : network.plugins) {
-    nlohmann::json input =
-        PluginInput(network, plugin, attachment.capability_args, &prev_result);
+    nlohmann::json input = PluginInput(network, plugin, attachment.capability_args, &prev_result);
     absl::StatusOr<std::string> out =
         ExecPlugin(network, plugin, CniCommand::kCheck, input, &attachment, options);
     if (!out.ok()) return out.status();

@@ -71,9 +71,9 @@ absl::StatusOr<std::string> PickVersion(const nlohmann::json& object, std::strin
       }
     }
     if (best.empty()) {
-      return Invalid(source, StrCat("none of cniVersions [", StrJoin(listed, ", "),
-                                    "] is supported (supported: ",
-                                    StrJoin(kSupportedCniVersions, ", "), ")"));
+      return Invalid(
+          source, StrCat("none of cniVersions [", StrJoin(listed, ", "),
+                         "] is supported (supported: ", StrJoin(kSupportedCniVersions, ", "), ")"));
     }
     return best;
   }

@@ -12,7 +12,8 @@
 namespace crio::network {
 namespace {
 
-constexpr std::string_view kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr std::string_view kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -69,8 +70,8 @@ std::vector<std::string> PluginEnv(CniCommand command, const Attachment* attachm
   env.push_back(StrCat("CNI_PATH=", StrJoin(dirs, ":")));
   // Plugins run iptables, ip, and delegate to each other; nothing else of ours is their business.
   const char* path = std::getenv("PATH");
-  env.push_back(StrCat("PATH=", path != nullptr && *path != '\0' ? std::string_view(path)
-                                                                 : kDefaultPath));
+  env.push_back(
+      StrCat("PATH=", path != nullptr && *path != '\0' ? std::string_view(path) : kDefaultPath));
   return env;
 }
 
@@ -104,9 +105,8 @@ std::string DescribePluginError(const PluginConfig& plugin, std::string_view net
   return text;
 }
 
-absl::StatusOr<std::string> ExecPlugin(const NetworkConfigList& network,
-                                       const PluginConfig& plugin, CniCommand command,
-                                       const nlohmann::json& input,
+absl::StatusOr<std::string> ExecPlugin(const NetworkConfigList& network, const PluginConfig& plugin,
+                                       CniCommand command, const nlohmann::json& input,
                                        const Attachment* attachment, const ExecOptions& options) {
   absl::StatusOr<std::filesystem::path> binary = FindPlugin(plugin.type, options.plugin_dirs);
   if (!binary.ok()) {
@@ -136,8 +136,8 @@ absl::StatusOr<std::string> ExecPlugin(const NetworkConfigList& network,
     }
     std::string_view said = Trim(run->err);
     if (said.empty()) said = Trim(run->out);
-    std::string text = StrCat(FailurePrefix(plugin, network.name, command), "exit status ",
-                              run->exit_code);
+    std::string text =
+        StrCat(FailurePrefix(plugin, network.name, command), "exit status ", run->exit_code);
     if (!said.empty()) StrAppend(&text, ": ", said);
     return absl::InternalError(text);
   }

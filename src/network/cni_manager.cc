@@ -3,7 +3,6 @@
 
 #include <functional>
 #include <set>
-#include <thread>
 
 #include "absl/time/clock.h"
 #include "crio/common/log.h"
@@ -55,8 +54,7 @@ absl::Status DelWithRetry(const NetworkConfigList& network, const Attachment& at
     if (status.ok() || absl::IsDeadlineExceeded(status)) break;
     if (attempt < kDelAttempts) {
       spdlog::warn("CNI DEL of {} on network {} failed (attempt {} of {}), retrying: {}",
-                   attachment.container_id, network.name, attempt, kDelAttempts,
-                   status.message());
+                   attachment.container_id, network.name, attempt, kDelAttempts, status.message());
       absl::SleepFor(kDelRetryDelay * attempt);
     }
   }
@@ -70,8 +68,8 @@ struct CachedAttachment {
 };
 
 absl::StatusOr<CachedAttachment> FromCache(const CacheEntry& entry, std::string netns) {
-  absl::StatusOr<NetworkConfigList> network =
-      ParseConfigList(entry.config_bytes, StrCat("the configuration cached in ", entry.file.string()));
+  absl::StatusOr<NetworkConfigList> network = ParseConfigList(
+      entry.config_bytes, StrCat("the configuration cached in ", entry.file.string()));
   if (!network.ok()) return network.status();
   return CachedAttachment{*std::move(network),
                           Attachment{entry.container_id, entry.ifname, std::move(netns),
@@ -98,8 +96,8 @@ absl::StatusOr<std::unique_ptr<CniManager>> CniManager::Create(CniOptions option
   std::unique_ptr<CniManager> manager(new CniManager(std::move(options)));
   if (manager->options_.watch) {
     // Watch first, then load: a change in between is then seen by the watcher.
-    absl::StatusOr<std::unique_ptr<DirWatcher>> watcher = DirWatcher::Start(
-        manager->options_.network_dir, [raw = manager.get()] { raw->Reload(); });
+    absl::StatusOr<std::unique_ptr<DirWatcher>> watcher =
+        DirWatcher::Start(manager->options_.network_dir, [raw = manager.get()] { raw->Reload(); });
     if (!watcher.ok()) {
       return WithContext(watcher.status(),
                          StrCat("watching ", manager->options_.network_dir.string()));
@@ -133,13 +131,13 @@ void CniManager::Reload() {
   }
 
   absl::MutexLock lock(&mu_);
-  bool changed = (network == nullptr) != (network_ == nullptr) ||
-                 (network && (network->name != network_->name || network->bytes != network_->bytes));
+  bool changed =
+      (network == nullptr) != (network_ == nullptr) ||
+      (network && (network->name != network_->name || network->bytes != network_->bytes));
   if (changed || problem != problem_) {
     if (network) {
       spdlog::info("CNI default network: {} (cniVersion {}, {}, plugins: {})", network->name,
-                   network->cni_version, network->source.string(),
-                   [&] {
+                   network->cni_version, network->source.string(), [&] {
                      std::vector<std::string> types;
                      for (const auto& plugin : network->plugins) types.push_back(plugin.type);
                      return StrJoin(types, ", ");
@@ -170,7 +168,8 @@ Readiness CniManager::Status() const {
   absl::Status status =
       NetworkStatus(*current.network, ExecOptions{options_.plugin_dirs, options_.plugin_timeout});
   if (!status.ok()) {
-    return Readiness{false, std::string(kNotReadyReason), StrCat(kNotReadyPrefix, status.message())};
+    return Readiness{false, std::string(kNotReadyReason),
+                     StrCat(kNotReadyPrefix, status.message())};
   }
   return Readiness{true, "", ""};
 }
@@ -184,7 +183,8 @@ absl::StatusOr<AttachResult> CniManager::Attach(const PodNetwork& pod) {
   if (absl::Status ids = ValidateAttachmentIds(pod.pod_id, pod.ifname); !ids.ok()) return ids;
   Snapshot current = Current();
   std::string context = StrCat("attaching ", PodDescription(pod), " to the CNI network");
-  if (!current.network) return absl::FailedPreconditionError(StrCat(context, ": ", current.problem));
+  if (!current.network)
+    return absl::FailedPreconditionError(StrCat(context, ": ", current.problem));
   const NetworkConfigList& network = *current.network;
   StrAppend(&context, " \"", network.name, "\"");
   ExecOptions exec{options_.plugin_dirs, options_.plugin_timeout};
@@ -348,8 +348,7 @@ absl::Status CniManager::GarbageCollect(const std::vector<std::string>& valid_po
     if (!status.ok()) failures.emplace_back(status.message());
   }
   if (!failures.empty()) {
-    return absl::InternalError(
-        StrCat("CNI garbage collection: ", StrJoin(failures, "; ")));
+    return absl::InternalError(StrCat("CNI garbage collection: ", StrJoin(failures, "; ")));
   }
   return absl::OkStatus();
 }

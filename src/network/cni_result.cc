@@ -46,7 +46,7 @@ absl::StatusOr<std::string> OptionalGateway(const nlohmann::json& object) {
 }
 
 absl::StatusOr<std::vector<PodIp>> FromIps(const nlohmann::json& result,
-                                          std::string_view default_ifname) {
+                                           std::string_view default_ifname) {
   const nlohmann::json& ips = *result.find("ips");
   if (!ips.is_array()) return Invalid("\"ips\" is not a list");
   const nlohmann::json* interfaces = nullptr;
@@ -84,7 +84,7 @@ absl::StatusOr<std::vector<PodIp>> FromIps(const nlohmann::json& result,
 
 // 0.1.0 and 0.2.0: {"ip4": {"ip": cidr, "gateway": ip}, "ip6": {...}}.
 absl::StatusOr<std::vector<PodIp>> FromLegacy(const nlohmann::json& result,
-                                             std::string_view default_ifname) {
+                                              std::string_view default_ifname) {
   std::vector<PodIp> out;
   for (const char* key : {"ip4", "ip6"}) {
     auto family = result.find(key);
@@ -108,7 +108,7 @@ absl::StatusOr<std::vector<PodIp>> FromLegacy(const nlohmann::json& result,
 }  // namespace
 
 absl::StatusOr<std::vector<PodIp>> PodIpsFromResult(const nlohmann::json& result,
-                                                   std::string_view default_ifname) {
+                                                    std::string_view default_ifname) {
   if (!result.is_object()) return Invalid("not a JSON object");
   if (result.contains("ips")) return FromIps(result, default_ifname);
   if (result.contains("ip4") || result.contains("ip6")) return FromLegacy(result, default_ifname);

@@ -14,8 +14,8 @@
 namespace crio::network {
 namespace {
 
-constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-                             IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
+                             IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 // Writers often create, write and rename in quick succession; one reload covers them all.
 constexpr int kSettleMs = 50;
 
@@ -30,9 +30,8 @@ absl::StatusOr<std::unique_ptr<DirWatcher>> DirWatcher::Start(std::filesystem::p
   }
   UniqueFd wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!wake.valid()) return absl::InternalError(StrCat("eventfd: ", std::strerror(errno)));
-  return std::unique_ptr<DirWatcher>(new DirWatcher(std::move(dir), std::move(on_change),
-                                                    poll_interval, std::move(inotify),
-                                                    std::move(wake)));
+  return std::unique_ptr<DirWatcher>(new DirWatcher(
+      std::move(dir), std::move(on_change), poll_interval, std::move(inotify), std::move(wake)));
 }
 
 DirWatcher::DirWatcher(std::filesystem::path dir, std::function<void()> on_change,

@@ -76,9 +76,9 @@ NetworkDirScan ScanNetworkDir(const std::filesystem::path& dir,
     }
     auto [previous, inserted] = names.emplace(list->name, file);
     if (!inserted) {
-      scan.skipped.push_back({file, StrCat(file.string(), ": network \"", list->name,
-                                           "\" is already defined by ",
-                                           previous->second.string())});
+      scan.skipped.push_back(
+          {file, StrCat(file.string(), ": network \"", list->name, "\" is already defined by ",
+                        previous->second.string())});
       continue;
     }
     scan.networks.push_back(*std::move(list));

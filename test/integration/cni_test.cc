@@ -25,11 +25,11 @@
 namespace crio::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using network::AttachResult;
 using network::CniManager;
 using network::CniOptions;
 using network::PodNetwork;
+using ::testing::HasSubstr;
 
 constexpr char kPluginDir[] = "/usr/lib/cni";
 constexpr char kNetworkName[] = "crio-cni-test";
@@ -77,7 +77,8 @@ class PodNetns {
   explicit PodNetns(const std::filesystem::path& dir)
       : path_(dir / ("netns-" + RandomHexId().substr(0, 12))) {
     std::ofstream(path_).flush();
-    RunResult made = crio::testing::Run({"unshare", "--net=" + path_.string(), "ip", "link", "set", "lo", "up"});
+    RunResult made =
+        crio::testing::Run({"unshare", "--net=" + path_.string(), "ip", "link", "set", "lo", "up"});
     EXPECT_EQ(made.exit_code, 0) << made.output;
   }
   ~PodNetns() { Remove(); }
@@ -105,21 +106,20 @@ std::string BridgeConflist(const std::filesystem::path& ipam_dir,
                            std::string_view subnet = "10.89.0.0/16",
                            std::string_view name = kNetworkName,
                            std::string_view bridge = kBridge) {
-  nlohmann::json list = {
-      {"cniVersion", "1.0.0"},
-      {"name", name},
-      {"plugins",
-       {{{"type", "bridge"},
-         {"bridge", bridge},
-         {"isGateway", true},
-         {"ipMasq", false},
-         {"hairpinMode", true},
-         {"ipam",
-          {{"type", "host-local"},
-           {"dataDir", ipam_dir.string()},
-           {"ranges", {{{{"subnet", subnet}}}}},
-           {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
-        {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}};
+  nlohmann::json list = {{"cniVersion", "1.0.0"},
+                         {"name", name},
+                         {"plugins",
+                          {{{"type", "bridge"},
+                            {"bridge", bridge},
+                            {"isGateway", true},
+                            {"ipMasq", false},
+                            {"hairpinMode", true},
+                            {"ipam",
+                             {{"type", "host-local"},
+                              {"dataDir", ipam_dir.string()},
+                              {"ranges", {{{{"subnet", subnet}}}}},
+                              {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
+                           {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}};
   return list.dump(2);
 }
 
@@ -246,7 +246,8 @@ TEST_F(CniIntegrationTest, PodsGetReachableAddressesAndDetachFreesThem) {
   EXPECT_FALSE(std::filesystem::exists(IpamFile(a_ip)));
   EXPECT_FALSE(std::filesystem::exists(CacheFile(a.pod_id)));
   EXPECT_NE(Netns(a).Exec({"ip", "link", "show", "eth0"}).exit_code, 0);
-  EXPECT_THAT(crio::testing::Run({"iptables", "-t", "nat", "-S"}).output, ::testing::Not(HasSubstr("18080")));
+  EXPECT_THAT(crio::testing::Run({"iptables", "-t", "nat", "-S"}).output,
+              ::testing::Not(HasSubstr("18080")));
   EXPECT_NE(crio::testing::Run({"busybox", "ping", "-c1", "-W1", a_ip}).exit_code, 0);
   // DEL is idempotent.
   EXPECT_TRUE(Manager().Detach(a).ok());
@@ -294,15 +295,16 @@ TEST_F(CniIntegrationTest, DetachUsesTheCacheAfterTheConfigurationChanged) {
   // takes its place.
   std::filesystem::remove(net_dir() / "10-test.conflist");
   ASSERT_TRUE(Eventually([&] { return !Manager().Status().ready; }));
-  WriteConfig("20-other.conflist", BridgeConflist(dir_.path() / "ipam-other", "10.90.0.0/16",
-                                                  "other-net", "cnitest1"));
+  WriteConfig("20-other.conflist",
+              BridgeConflist(dir_.path() / "ipam-other", "10.90.0.0/16", "other-net", "cnitest1"));
   ASSERT_TRUE(Eventually([&] { return Manager().DefaultNetworkName() == "other-net"; }));
 
   absl::Status detached = Manager().Detach(pod);
   EXPECT_TRUE(detached.ok()) << detached;
   EXPECT_FALSE(std::filesystem::exists(IpamFile(ip)));
   EXPECT_FALSE(std::filesystem::exists(CacheFile(pod.pod_id)));
-  EXPECT_THAT(crio::testing::Run({"iptables", "-t", "nat", "-S"}).output, ::testing::Not(HasSubstr("15353")));
+  EXPECT_THAT(crio::testing::Run({"iptables", "-t", "nat", "-S"}).output,
+              ::testing::Not(HasSubstr("15353")));
   crio::testing::Run({"ip", "link", "del", "cnitest1"});
 }
 

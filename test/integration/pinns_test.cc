@@ -138,7 +138,8 @@ class PinnsTest : public ::testing::Test {
     struct statfs fs_info {};
     ASSERT_EQ(::statfs(file.c_str(), &fs_info), 0);
     EXPECT_EQ(static_cast<unsigned long>(fs_info.f_type), static_cast<unsigned long>(NSFS_MAGIC));
-    struct stat pinned {}, ours {};
+    struct stat pinned {
+    }, ours{};
     ASSERT_EQ(::stat(file.c_str(), &pinned), 0);
     ASSERT_EQ(::stat(("/proc/self/ns/" + type).c_str(), &ours), 0);
     EXPECT_FALSE(pinned.st_dev == ours.st_dev && pinned.st_ino == ours.st_ino)
@@ -175,7 +176,8 @@ TEST_F(PinnsTest, LongAndShortFormsAndCgroup) {
 TEST_F(PinnsTest, TwoPodsGetDistinctNamespaces) {
   ASSERT_EQ(Pinns({"-d", dir_, "-f", "a", "-n"}).exit_code, 0);
   ASSERT_EQ(Pinns({"-d", dir_, "-f", "b", "-n"}).exit_code, 0);
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   ASSERT_EQ(::stat(Pinned("net", "a").c_str(), &a), 0);
   ASSERT_EQ(::stat(Pinned("net", "b").c_str(), &b), 0);
   EXPECT_NE(a.st_ino, b.st_ino);
@@ -190,16 +192,18 @@ TEST_F(PinnsTest, SysctlsAreAppliedInsideTheNewNamespacesOnly) {
   const std::string port = OtherValue(host_port, 0, 1);
   const std::string shmmni = OtherValue(host_shmmni, 1234, 1235);
 
-  RunResult result = Pinns({"-d", dir_, "-f", "pod", "-n", "-i", "-u", "-s",
-                            "net.ipv4.ip_unprivileged_port_start=" + port +
-                                "+kernel.hostname=pinns-test-pod",
-                            "--sysctl", "kernel.shmmni=" + shmmni});
+  RunResult result =
+      Pinns({"-d", dir_, "-f", "pod", "-n", "-i", "-u", "-s",
+             "net.ipv4.ip_unprivileged_port_start=" + port + "+kernel.hostname=pinns-test-pod",
+             "--sysctl", "kernel.shmmni=" + shmmni});
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
-  RunResult in_net = crio::testing::Run({"nsenter", "--net=" + Pinned("net").string(), "cat", port_path});
+  RunResult in_net =
+      crio::testing::Run({"nsenter", "--net=" + Pinned("net").string(), "cat", port_path});
   ASSERT_EQ(in_net.exit_code, 0) << in_net.output;
   EXPECT_EQ(Trim(in_net.output), port);
-  RunResult in_ipc = crio::testing::Run({"nsenter", "--ipc=" + Pinned("ipc").string(), "cat", shmmni_path});
+  RunResult in_ipc =
+      crio::testing::Run({"nsenter", "--ipc=" + Pinned("ipc").string(), "cat", shmmni_path});
   ASSERT_EQ(in_ipc.exit_code, 0) << in_ipc.output;
   EXPECT_EQ(Trim(in_ipc.output), shmmni);
   RunResult in_uts = crio::testing::Run({"nsenter", "--uts=" + Pinned("uts").string(), "hostname"});
@@ -332,10 +336,10 @@ ino_t OwningUserNamespace(const fs::path& path) {
 }
 
 TEST_F(PinnsTest, UserNamespaceHasTheMapsAndOwnsTheOthers) {
-  RunResult result = Pinns({"-d", dir_, "-f", "pod", "-U", "-n", "-i", "-u", "--uid-mapping",
-                            "0:100000:65536", "--gid-mapping", "0:200000:65536", "-s",
-                            "net.ipv4.ip_unprivileged_port_start=0", "-s", "kernel.msgmax=4321",
-                            "-s", "kernel.hostname=userns-pod"});
+  RunResult result =
+      Pinns({"-d", dir_, "-f", "pod", "-U", "-n", "-i", "-u", "--uid-mapping", "0:100000:65536",
+             "--gid-mapping", "0:200000:65536", "-s", "net.ipv4.ip_unprivileged_port_start=0", "-s",
+             "kernel.msgmax=4321", "-s", "kernel.hostname=userns-pod"});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   ExpectPinnedNamespace("user");
   ExpectPinnedNamespace("net");
@@ -349,8 +353,8 @@ TEST_F(PinnsTest, UserNamespaceHasTheMapsAndOwnsTheOthers) {
       crio::testing::Run({"nsenter", user, "--preserve-credentials", "cat", "/proc/self/gid_map"});
   EXPECT_EQ(SquashSpaces(gid_map.output), "0 200000 65536");
   // Left "allow", so the pod's processes can still set their supplementary groups.
-  RunResult setgroups =
-      crio::testing::Run({"nsenter", user, "--preserve-credentials", "cat", "/proc/self/setgroups"});
+  RunResult setgroups = crio::testing::Run(
+      {"nsenter", user, "--preserve-credentials", "cat", "/proc/self/setgroups"});
   EXPECT_EQ(Trim(setgroups.output), "allow");
 
   struct stat userns {};
@@ -361,20 +365,21 @@ TEST_F(PinnsTest, UserNamespaceHasTheMapsAndOwnsTheOthers) {
 
   // The sysctls reached the namespaces owned by the new user namespace.
   EXPECT_EQ(Trim(crio::testing::Run({"nsenter", "--net=" + Pinned("net").string(), "cat",
-                      "/proc/sys/net/ipv4/ip_unprivileged_port_start"})
+                                     "/proc/sys/net/ipv4/ip_unprivileged_port_start"})
                      .output),
             "0");
   EXPECT_EQ(Trim(crio::testing::Run({"nsenter", "--ipc=" + Pinned("ipc").string(), "cat",
-                      "/proc/sys/kernel/msgmax"})
+                                     "/proc/sys/kernel/msgmax"})
                      .output),
             "4321");
-  EXPECT_EQ(Trim(crio::testing::Run({"nsenter", "--uts=" + Pinned("uts").string(), "hostname"}).output),
-            "userns-pod");
+  EXPECT_EQ(
+      Trim(crio::testing::Run({"nsenter", "--uts=" + Pinned("uts").string(), "hostname"}).output),
+      "userns-pod");
 }
 
 TEST_F(PinnsTest, UserNamespaceMustMapRoot) {
-  RunResult result = Pinns({"-d", dir_, "-f", "pod", "-U", "-n", "--uid-mapping",
-                            "1:100000:65536", "--gid-mapping", "0:100000:65536"});
+  RunResult result = Pinns({"-d", dir_, "-f", "pod", "-U", "-n", "--uid-mapping", "1:100000:65536",
+                            "--gid-mapping", "0:100000:65536"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.output, HasSubstr("container id 0"));
   EXPECT_FALSE(fs::exists(dir_));
@@ -431,7 +436,9 @@ TEST_F(PauseTest, IsStatic) {
   std::ifstream file(PAUSE_BINARY, std::ios::binary);
   std::string elf((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   ASSERT_GT(elf.size(), 64u);
-  ASSERT_EQ(elf.substr(0, 4), "\x7f" "ELF");
+  ASSERT_EQ(elf.substr(0, 4),
+            "\x7f"
+            "ELF");
   auto read = [&](size_t offset, size_t size) {
     uint64_t value = 0;
     for (size_t i = 0; i < size; ++i) {
@@ -473,8 +480,8 @@ TEST_F(PauseTest, ReapsOrphansAsPidNamespaceInit) {
 
   // A shell in pause's PID namespace starts a short sleep and exits at once: the sleep is
   // reparented to pause, the namespace's init, which must collect it once it ends.
-  RunResult orphan = crio::testing::Run({"nsenter", "--target", std::to_string(pause), "--pid", "--", "/bin/sh",
-                          "-c", "sleep 0.5 & exit 0"});
+  RunResult orphan = crio::testing::Run({"nsenter", "--target", std::to_string(pause), "--pid",
+                                         "--", "/bin/sh", "-c", "sleep 0.5 & exit 0"});
   ASSERT_EQ(orphan.exit_code, 0) << orphan.output;
   EXPECT_EQ(ChildrenOf(pause).size(), 1u) << "the orphan was not reparented to pause";
   EXPECT_TRUE(Eventually([&] { return ChildrenOf(pause).empty(); }, std::chrono::seconds(5)))

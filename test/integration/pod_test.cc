@@ -425,3 +425,88 @@ TEST_F(PodNetworkReadinessTest, ReadyOnceAConfigAppearsWithoutRestart) {
 
 }  // namespace
 }  // namespace crio::testing
+
+namespace crio::testing {
+namespace {
+
+class CrioctlPodTest : public ::testing::Test {
+ protected:
+  RunResult Crioctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {CrioctlBinary(), "-r", node_.daemon().endpoint()});
+    return crio::testing::Run(args);
+  }
+  TestNode node_;
+};
+
+TEST_F(CrioctlPodTest, RunpPodsInspectpStoppRmpWithJsonAndYamlConfigs) {
+  std::filesystem::path json = node_.dir().Write("pod.json", R"({
+  "metadata": {"name": "cli-json", "namespace": "cli", "uid": "uid-json", "attempt": 0},
+  "hostname": "cli-json",
+  "log_directory": "/tmp",
+  "labels": {"tier": "json"},
+  "linux": {"security_context": {"namespace_options": {"pid": 1}}}
+})");
+  std::filesystem::path yaml = node_.dir().Write("pod.yaml", R"(metadata:
+  name: cli-yaml
+  namespace: cli
+  uid: uid-yaml
+hostname: cli-yaml
+labels:
+  tier: yaml
+linux:
+  security_context:
+    namespace_options:
+      pid: 1
+)");
+  RunResult first = Crioctl({"runp", json.string()});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  std::string json_id = first.output.substr(0, first.output.find('\n'));
+  EXPECT_EQ(json_id.size(), 64u);
+  RunResult second = Crioctl({"runp", yaml.string()});
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  std::string yaml_id = second.output.substr(0, second.output.find('\n'));
+
+  RunResult table = Crioctl({"pods"});
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_THAT(table.output, HasSubstr("POD ID"));
+  EXPECT_THAT(table.output, HasSubstr(json_id.substr(0, 13)));
+  EXPECT_THAT(table.output, HasSubstr("cli-yaml"));
+  EXPECT_THAT(table.output, HasSubstr("Ready"));
+
+  RunResult by_label = Crioctl({"pods", "-q", "--label", "tier=yaml"});
+  EXPECT_EQ(by_label.output, yaml_id + "\n");
+  RunResult by_name = Crioctl({"pods", "-q", "--name", "cli-json"});
+  EXPECT_EQ(by_name.output, json_id + "\n");
+
+  RunResult inspect = Crioctl({"inspectp", json_id.substr(0, 12)});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  nlohmann::json document = nlohmann::json::parse(inspect.output);
+  EXPECT_EQ(document["status"]["id"], json_id);
+  EXPECT_EQ(document["status"]["state"], "SANDBOX_READY");
+  EXPECT_THAT(document["status"]["network"]["ip"].get<std::string>(), StartsWith("10.89."));
+  EXPECT_EQ(document["info"]["hostname"], "cli-json");
+
+  RunResult yaml_out = Crioctl({"pods", "-o", "yaml", "--id", yaml_id});
+  EXPECT_THAT(yaml_out.output, HasSubstr("cli-yaml"));
+
+  RunResult stop = Crioctl({"stopp", json_id});
+  EXPECT_EQ(stop.exit_code, 0) << stop.output;
+  EXPECT_THAT(stop.output, HasSubstr("Stopped sandbox " + json_id));
+  RunResult not_ready = Crioctl({"pods", "-q", "--state", "notready"});
+  EXPECT_EQ(not_ready.output, json_id + "\n");
+
+  RunResult remove_all = Crioctl({"rmp", "-a", "-f"});
+  EXPECT_EQ(remove_all.exit_code, 0) << remove_all.output;
+  EXPECT_THAT(remove_all.output, HasSubstr("Removed sandbox " + yaml_id));
+  EXPECT_EQ(Crioctl({"pods", "-q"}).output, "");
+}
+
+TEST_F(CrioctlPodTest, BadConfigFileIsReported) {
+  std::filesystem::path bad = node_.dir().Write("bad.json", R"({"metadata": {"nmae": "x"}})");
+  RunResult run = Crioctl({"runp", bad.string()});
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.output, HasSubstr("bad.json"));
+}
+
+}  // namespace
+}  // namespace crio::testing

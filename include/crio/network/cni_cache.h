@@ -48,8 +48,8 @@ struct CacheLookup {
 };
 // Every cached attachment of (container_id, ifname), whatever network it was made on: the
 // default network may have been renamed or replaced since.
-CacheLookup FindCacheEntries(const std::filesystem::path& cache_dir,
-                             std::string_view container_id, std::string_view ifname);
+CacheLookup FindCacheEntries(const std::filesystem::path& cache_dir, std::string_view container_id,
+                             std::string_view ifname);
 // Every cached attachment.
 CacheLookup ListCacheEntries(const std::filesystem::path& cache_dir);
 

@@ -77,15 +77,13 @@ struct ExecOptions {
 // Runs one plugin with `input` on stdin; its stdout on success. Errors name the plugin and the
 // network: a CNI error, an exit without one (with stderr), a timeout (DeadlineExceeded), a
 // missing binary (FailedPrecondition).
-absl::StatusOr<std::string> ExecPlugin(const NetworkConfigList& network,
-                                       const PluginConfig& plugin, CniCommand command,
-                                       const nlohmann::json& input,
+absl::StatusOr<std::string> ExecPlugin(const NetworkConfigList& network, const PluginConfig& plugin,
+                                       CniCommand command, const nlohmann::json& input,
                                        const Attachment* attachment, const ExecOptions& options);
 
 // ADD through the chain in order, each plugin getting the previous one's result; the last result.
 absl::StatusOr<nlohmann::json> AddNetwork(const NetworkConfigList& network,
-                                          const Attachment& attachment,
-                                          const ExecOptions& options);
+                                          const Attachment& attachment, const ExecOptions& options);
 // DEL through the chain in reverse order, with `prev_result` (the cached ADD result) when the
 // version has DEL's prevResult (0.4.0 and later). Stops at the first failure.
 absl::Status DelNetwork(const NetworkConfigList& network, const Attachment& attachment,

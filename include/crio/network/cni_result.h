@@ -14,6 +14,6 @@ namespace crio::network {
 // "interfaces") or the legacy "ip4"/"ip6" (0.1.0, 0.2.0). An address without an interface is
 // attributed to `default_ifname`.
 absl::StatusOr<std::vector<PodIp>> PodIpsFromResult(const nlohmann::json& result,
-                                                   std::string_view default_ifname);
+                                                    std::string_view default_ifname);
 
 }  // namespace crio::network

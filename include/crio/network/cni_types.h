@@ -41,18 +41,18 @@ struct DnsConfig {
 
 // What one attachment of a pod to the default network needs.
 struct PodNetwork {
-  std::string pod_id;          // CNI_CONTAINERID and K8S_POD_INFRA_CONTAINER_ID
-  std::string name;            // K8S_POD_NAME
-  std::string namespace_name;  // K8S_POD_NAMESPACE
-  std::string uid;             // K8S_POD_UID
+  std::string pod_id;           // CNI_CONTAINERID and K8S_POD_INFRA_CONTAINER_ID
+  std::string name;             // K8S_POD_NAME
+  std::string namespace_name;   // K8S_POD_NAMESPACE
+  std::string uid;              // K8S_POD_UID
   std::filesystem::path netns;  // CNI_NETNS
   std::string ifname = "eth0";
   // The runtimeConfig capability arguments; each reaches only the plugins that declare it.
-  std::vector<PortMapping> port_mappings;        // portMappings
-  std::optional<Bandwidth> bandwidth;            // bandwidth
-  std::vector<std::string> ip_ranges;            // ipRanges: one range set per pod CIDR
-  std::optional<DnsConfig> dns;                  // dns
-  std::string cgroup_path;                       // cgroupPath
+  std::vector<PortMapping> port_mappings;          // portMappings
+  std::optional<Bandwidth> bandwidth;              // bandwidth
+  std::vector<std::string> ip_ranges;              // ipRanges: one range set per pod CIDR
+  std::optional<DnsConfig> dns;                    // dns
+  std::string cgroup_path;                         // cgroupPath
   std::map<std::string, std::string> annotations;  // io.kubernetes.cri.pod-annotations
 };
 

@@ -34,7 +34,7 @@ class DirWatcher {
   const std::function<void()> on_change_;
   const absl::Duration poll_interval_;
   UniqueFd inotify_;
-  UniqueFd wake_;  // an eventfd: written once to stop the thread
+  UniqueFd wake_;   // an eventfd: written once to stop the thread
   int watch_ = -1;  // touched by the thread only (and the constructor, before it starts)
   std::thread thread_;
 };

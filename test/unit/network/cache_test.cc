@@ -46,7 +46,8 @@ TEST(CacheEntryTest, LibcniLayoutRoundTrips) {
   EXPECT_EQ(json["ifName"], "eth0");
   EXPECT_EQ(json["networkName"], "mynet");
   EXPECT_EQ(json["config"], crio::Base64Encode(entry.config_bytes));
-  EXPECT_EQ(json["cniArgs"], nlohmann::json::parse(R"([["IgnoreUnknown","1"],["K8S_POD_NAME","web"]])"));
+  EXPECT_EQ(json["cniArgs"],
+            nlohmann::json::parse(R"([["IgnoreUnknown","1"],["K8S_POD_NAME","web"]])"));
   EXPECT_EQ(json["capabilityArgs"], entry.capability_args);
   EXPECT_EQ(json["result"], *entry.result);
 
@@ -78,9 +79,13 @@ TEST(CacheEntryTest, RejectsForeignFiles) {
               HasSubstr("unknown kind \"v2\""));
   EXPECT_FALSE(ParseCacheEntry(R"({"kind":"cniCacheV1","containerId":"a"})", "f").ok());
   EXPECT_FALSE(ParseCacheEntry(R"({"kind":"cniCacheV1","containerId":"a","ifName":"eth0",
-      "networkName":"n","config":"!!!!"})", "f").ok());
+      "networkName":"n","config":"!!!!"})",
+                               "f")
+                   .ok());
   EXPECT_FALSE(ParseCacheEntry(R"({"kind":"cniCacheV1","containerId":"a","ifName":"eth0",
-      "networkName":"n","config":"","cniArgs":[["a"]]})", "f").ok());
+      "networkName":"n","config":"","cniArgs":[["a"]]})",
+                               "f")
+                   .ok());
 }
 
 TEST(CacheFilesTest, WriteFindListRemove) {

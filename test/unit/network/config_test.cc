@@ -125,11 +125,11 @@ TEST(SingleConfigTest, WrapsIntoAList) {
 
   EXPECT_THAT(Message(ParseSingleConfig(R"({"cniVersion":"1.0.0","name":"n"})", "f").status()),
               HasSubstr("f: no type"));
-  EXPECT_THAT(Message(ParseSingleConfig(R"({"cniVersion":"0.1.0","name":"n","type":"x"})", "f")
-                          .status()),
-              HasSubstr("not supported"));
-  auto list_in_conf = ParseSingleConfig(
-      R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"x"}]})", "f.conf");
+  EXPECT_THAT(
+      Message(ParseSingleConfig(R"({"cniVersion":"0.1.0","name":"n","type":"x"})", "f").status()),
+      HasSubstr("not supported"));
+  auto list_in_conf =
+      ParseSingleConfig(R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"x"}]})", "f.conf");
   EXPECT_TRUE(list_in_conf.ok()) << list_in_conf.status();
 }
 
@@ -156,8 +156,7 @@ std::string List(std::string_view name, std::string_view type = "bridge",
 
 TEST_F(NetworkDirTest, LoadsInLexicalOrderAndSkipsWithReasons) {
   configs_.Write("20-b.conflist", List("b"));
-  configs_.Write("10-a.conf",
-                 R"({"cniVersion":"0.4.0","name":"a","type":"bridge"})");
+  configs_.Write("10-a.conf", R"({"cniVersion":"0.4.0","name":"a","type":"bridge"})");
   configs_.Write("30-c.json", R"({"cniVersion":"1.0.0","name":"c","type":"loopback"})");
   configs_.Write("05-broken.conflist", "{not json");
   configs_.Write("06-old.conflist", List("old", "bridge", "0.2.0"));
@@ -176,18 +175,16 @@ TEST_F(NetworkDirTest, LoadsInLexicalOrderAndSkipsWithReasons) {
 
   std::vector<std::string> skipped;
   for (const auto& s : scan.skipped) skipped.push_back(s.file.filename().string());
-  EXPECT_THAT(skipped, ElementsAre("05-broken.conflist", "06-old.conflist",
-                                   "07-missing.conflist", "08-noexec.conflist",
-                                   "25-dup.conflist"));
+  EXPECT_THAT(skipped, ElementsAre("05-broken.conflist", "06-old.conflist", "07-missing.conflist",
+                                   "08-noexec.conflist", "25-dup.conflist"));
   EXPECT_THAT(scan.skipped[0].reason, HasSubstr("invalid JSON"));
   EXPECT_THAT(scan.skipped[1].reason, HasSubstr("cniVersion \"0.2.0\" is not supported"));
   EXPECT_THAT(scan.skipped[2].reason,
               HasSubstr("no executable plugin \"flannel\" in /nonexistent/cni/bin:" +
                         plugins_.path().string()));
   EXPECT_THAT(scan.skipped[3].reason, HasSubstr("no executable plugin \"not-executable\""));
-  EXPECT_THAT(scan.skipped[4].reason,
-              HasSubstr("network \"a\" is already defined by " +
-                        (configs_.path() / "10-a.conf").string()));
+  EXPECT_THAT(scan.skipped[4].reason, HasSubstr("network \"a\" is already defined by " +
+                                                (configs_.path() / "10-a.conf").string()));
 }
 
 TEST_F(NetworkDirTest, FindsPluginsInOrder) {

@@ -13,7 +13,8 @@ using testing::ScratchDir;
 
 bool WaitFor(const std::atomic<int>& counter, int at_least) {
   absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (counter.load() < at_least && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  while (counter.load() < at_least && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(10));
   return counter.load() >= at_least;
 }
 
@@ -42,7 +43,8 @@ TEST(DirWatcherTest, WaitsForTheDirectoryToAppear) {
   ScratchDir root;
   std::filesystem::path dir = root.path() / "a" / "net.d";
   std::atomic<int> calls = 0;
-  auto watcher = DirWatcher::Start(dir, [&] { ++calls; }, absl::Milliseconds(50));
+  auto watcher = DirWatcher::Start(
+      dir, [&] { ++calls; }, absl::Milliseconds(50));
   ASSERT_TRUE(watcher.ok());
   std::filesystem::create_directories(dir);
   ASSERT_TRUE(WaitFor(calls, 1));
@@ -64,7 +66,8 @@ TEST(DirWatcherTest, StopsPromptly) {
   ScratchDir root;
   absl::Time start = absl::Now();
   {
-    auto watcher = DirWatcher::Start(root.path() / "missing", [] {}, absl::Seconds(30));
+    auto watcher = DirWatcher::Start(
+        root.path() / "missing", [] {}, absl::Seconds(30));
     ASSERT_TRUE(watcher.ok());
     absl::SleepFor(absl::Milliseconds(50));
   }

@@ -24,8 +24,7 @@ using ::testing::Not;
 using testing::ScratchDir;
 using testing::Slurp;
 
-constexpr char kFirstResult[] =
-    R"({"cniVersion":"1.0.0","ips":[{"address":"10.0.0.1/24"}]})";
+constexpr char kFirstResult[] = R"({"cniVersion":"1.0.0","ips":[{"address":"10.0.0.1/24"}]})";
 constexpr char kSecondResult[] =
     R"({"cniVersion":"1.0.0","interfaces":[{"name":"br0"},{"name":"eth0","sandbox":"/x"}],)"
     R"("ips":[{"address":"10.9.9.9/16","gateway":"10.9.0.1","interface":1}]})";
@@ -40,8 +39,8 @@ bool Eventually(Condition condition, absl::Duration timeout = absl::Seconds(10))
   return condition();
 }
 
-std::string Conflist(std::string_view name, std::string_view version,
-                     std::string_view plugins, std::string_view extra = "") {
+std::string Conflist(std::string_view name, std::string_view version, std::string_view plugins,
+                     std::string_view extra = "") {
   return "{\"cniVersion\":\"" + std::string(version) + "\",\"name\":\"" + std::string(name) +
          "\"," + std::string(extra) + "\"plugins\":[" + std::string(plugins) + "]}";
 }
@@ -52,7 +51,8 @@ constexpr char kTwoPlugins[] =
 class CniManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (auto name : {"first", "second", "third"}) root_.Write("bin/" + std::string(name), testing::kFakePlugin, 0755);
+    for (auto name : {"first", "second", "third"})
+      root_.Write("bin/" + std::string(name), testing::kFakePlugin, 0755);
     root_.Write("bin/first.result", kFirstResult);
     root_.Write("bin/second.result", kSecondResult);
     root_.Write("bin/third.result", kFirstResult);
@@ -147,8 +147,8 @@ TEST_F(CniManagerTest, AttachRunsTheChainInOrderAndCachesTheResult) {
   EXPECT_THAT(env, Contains("CNI_IFNAME=eth0"));
   EXPECT_THAT(env, Contains("CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=web;"
                             "K8S_POD_INFRA_CONTAINER_ID=c0ffee01;K8S_POD_UID=uid-1"));
-  EXPECT_THAT(env, Contains("CNI_PATH=" + (root_.path() / "nothing-here").string() + ":" +
-                            bin().string()));
+  EXPECT_THAT(
+      env, Contains("CNI_PATH=" + (root_.path() / "nothing-here").string() + ":" + bin().string()));
 
   // libcni's file, with the exact bytes of the list.
   nlohmann::json cached =
@@ -326,8 +326,8 @@ TEST_F(CniManagerTest, CheckUsesTheCachedResult) {
 }
 
 TEST_F(CniManagerTest, CheckIsSkippedWhenDisabledOrUnsupported) {
-  for (auto [version, extra] : {std::pair{"1.0.0", "\"disableCheck\":true,"},
-                                std::pair{"0.3.1", ""}}) {
+  for (auto [version, extra] :
+       {std::pair{"1.0.0", "\"disableCheck\":true,"}, std::pair{"0.3.1", ""}}) {
     WriteConfig("10-fake.conflist", Conflist("fakenet", version, kTwoPlugins, extra));
     auto manager = Make();
     ASSERT_TRUE(manager->Attach(Pod()).ok());
@@ -361,9 +361,8 @@ TEST_F(CniManagerTest, ReadinessMessages) {
   options.default_network = "c";
   Readiness missing = Make(options)->Status();
   EXPECT_FALSE(missing.ready);
-  EXPECT_THAT(missing.message,
-              HasSubstr("Network plugin returns error: the default network \"c\" "
-                        "(cni_default_network) is not defined"));
+  EXPECT_THAT(missing.message, HasSubstr("Network plugin returns error: the default network \"c\" "
+                                         "(cni_default_network) is not defined"));
 }
 
 TEST_F(CniManagerTest, StatusVerbForVersion110) {

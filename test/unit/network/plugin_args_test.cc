@@ -117,11 +117,11 @@ TEST(PluginEnvTest, CniVariablesAndPathOnly) {
   std::vector<std::string> env =
       PluginEnv(CniCommand::kAdd, &attachment, {"/opt/cni/bin", "/usr/lib/cni"});
   ASSERT_EQ(env.size(), 7u);
-  EXPECT_THAT(env, ElementsAre("CNI_COMMAND=ADD", "CNI_CONTAINERID=0123abcd",
-                               "CNI_NETNS=/var/run/netns/x", "CNI_IFNAME=eth0",
-                               HasSubstr("CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;"),
-                               "CNI_PATH=/opt/cni/bin:/usr/lib/cni",
-                               std::string("PATH=") + ::getenv("PATH")));
+  EXPECT_THAT(
+      env,
+      ElementsAre("CNI_COMMAND=ADD", "CNI_CONTAINERID=0123abcd", "CNI_NETNS=/var/run/netns/x",
+                  "CNI_IFNAME=eth0", HasSubstr("CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;"),
+                  "CNI_PATH=/opt/cni/bin:/usr/lib/cni", std::string("PATH=") + ::getenv("PATH")));
   EXPECT_THAT(env, Not(Contains(HasSubstr("CRIO_NET_TEST_SECRET"))));
 
   attachment.netns = "";
