@@ -42,7 +42,7 @@ absl::Status ValidateAttachmentIds(std::string_view container_id, std::string_vi
   if (ifname.empty() || ifname.size() > 15 || ifname == "." || ifname == ".." || bad_char) {
     return absl::InvalidArgumentError(
         StrCat("invalid interface name \"", ifname,
-               "\": 1 to 15 characters, not \".\" or \"..\", no '/', ':' or whitespace"));
+               R"(": 1 to 15 characters, not "." or "..", no '/', ':' or whitespace)"));
   }
   return absl::OkStatus();
 }

@@ -1,6 +1,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <functional>
 #include <set>
 
@@ -19,7 +20,7 @@ namespace {
 
 constexpr std::string_view kNotReadyReason = "NetworkPluginNotReady";
 constexpr std::string_view kNotReadyPrefix = "Network plugin returns error: ";
-constexpr long kNsfsMagic = 0x6e736673;  // NSFS_MAGIC
+constexpr int64_t kNsfsMagic = 0x6e736673;  // NSFS_MAGIC
 // A failing DEL is tried this many times in all: plugins that lost a race for a lock (iptables,
 // IPAM stores) usually succeed on a second try, and a DEL that never succeeds leaks addresses.
 constexpr int kDelAttempts = 3;
@@ -31,8 +32,8 @@ std::string LiveNetns(const std::string& path) {
   if (path.empty()) return "";
   struct statfs fs;
   if (::statfs(path.c_str(), &fs) != 0) return "";
-  // /proc/<pid>/ns/net reports procfs, a bind mount nsfs; both are live namespaces.
-  if (static_cast<long>(fs.f_type) != kNsfsMagic && path.rfind("/proc/", 0) != 0) return "";
+  // Both a pinned namespace and /proc/<pid>/ns/net (statfs follows the link) report nsfs.
+  if (static_cast<int64_t>(fs.f_type) != kNsfsMagic) return "";
   return path;
 }
 
@@ -117,9 +118,15 @@ CniManager::~CniManager() { watcher_.reset(); }
 void CniManager::Reload() {
   absl::MutexLock reload_lock(&reload_mu_);
   NetworkDirScan scan = ScanNetworkDir(options_.network_dir, options_.plugin_dirs);
+  // Each reason is logged when it first appears, not again on every change to the directory.
+  std::set<std::string> reasons;
   for (const auto& skipped : scan.skipped) {
-    spdlog::warn("Skipping CNI configuration: {}", skipped.reason);
+    if (!skip_reasons_.count(skipped.reason)) {
+      spdlog::warn("Skipping CNI configuration: {}", skipped.reason);
+    }
+    reasons.insert(skipped.reason);
   }
+  skip_reasons_ = std::move(reasons);
   std::shared_ptr<const NetworkConfigList> network;
   std::string problem;
   absl::StatusOr<size_t> index =

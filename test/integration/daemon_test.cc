@@ -32,7 +32,9 @@ TEST(DaemonTest, VersionReportsTheRuntimeAndCriVersion) {
 }
 
 TEST(DaemonTest, StatusReportsConditionsHandlersAndVerboseConfig) {
-  Daemon daemon("[crio.runtime.runtimes.runc]\nruntime_root = \"/run/runc-test\"\n");
+  TempDir empty_network_dir;
+  Daemon daemon("[crio.runtime.runtimes.runc]\nruntime_root = \"/run/runc-test\"\n",
+                {"--cni-config-dir", empty_network_dir.path().string()});
   daemon.Start();
   runtime::v1::StatusRequest request;
   request.set_verbose(true);
@@ -45,7 +47,8 @@ TEST(DaemonTest, StatusReportsConditionsHandlersAndVerboseConfig) {
   EXPECT_EQ(network.type(), "NetworkReady");
   EXPECT_FALSE(network.status());
   EXPECT_EQ(network.reason(), "NetworkPluginNotReady");
-  EXPECT_THAT(network.message(), HasSubstr("not supported yet"));
+  EXPECT_THAT(network.message(), HasSubstr("No CNI configuration file in " +
+                                          empty_network_dir.path().string()));
   ASSERT_EQ(response.runtime_handlers_size(), 2);
   EXPECT_EQ(response.runtime_handlers(0).name(), "runc");
   EXPECT_EQ(response.runtime_handlers(1).name(), "");
@@ -71,10 +74,10 @@ TEST(DaemonTest, RuntimeConfigReportsTheCgroupDriver) {
 TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
   Daemon daemon;
   daemon.Start();
-  runtime::v1::RunPodSandboxResponse run_response;
-  grpc::Status status = daemon.runtime().RunPodSandbox(Context().get(), {}, &run_response);
+  runtime::v1::StartContainerResponse start_response;
+  grpc::Status status = daemon.runtime().StartContainer(Context().get(), {}, &start_response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "RunPodSandbox is not supported yet");
+  EXPECT_EQ(status.error_message(), "StartContainer is not supported yet");
 
   runtime::v1::CreateContainerResponse create_response;
   status = daemon.runtime().CreateContainer(Context().get(), {}, &create_response);
@@ -92,7 +95,7 @@ TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
 
   // Failed calls are logged at error level with their method and request id.
   EXPECT_TRUE(Eventually(
-      [&] { return daemon.Log().find("Response RunPodSandbox id=") != std::string::npos; }));
+      [&] { return daemon.Log().find("Response StartContainer id=") != std::string::npos; }));
   EXPECT_THAT(daemon.Log(), HasSubstr("error Response CreateContainer id="));
 }
 

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,7 @@ class CniManager {
   // Detaches every cached attachment whose pod id is not in `valid_pod_ids` (using the cached
   // netns when it still exists), then, for a cniVersion 1.1.0 default network without
   // disableGC, sends GC to its plugins with the remaining attachments as the valid ones.
+  // `valid_pod_ids` must include pods being set up at the time, or their fresh attachment goes.
   absl::Status GarbageCollect(const std::vector<std::string>& valid_pod_ids);
 
   // Rescans network_dir now (the watcher calls this on every change).
@@ -75,6 +77,7 @@ class CniManager {
 
   const CniOptions options_;
   absl::Mutex reload_mu_;  // one rescan at a time, so an older scan never replaces a newer one
+  std::set<std::string> skip_reasons_ ABSL_GUARDED_BY(reload_mu_);  // as last logged
   mutable absl::Mutex mu_;
   std::shared_ptr<const NetworkConfigList> network_ ABSL_GUARDED_BY(mu_);
   std::string problem_ ABSL_GUARDED_BY(mu_);

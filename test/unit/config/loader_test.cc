@@ -268,9 +268,11 @@ TEST(UnsupportedSettingsTest, ListsOnlyUnsupportedOptionsAwayFromDefault) {
   EXPECT_TRUE(UnsupportedSettings(config).empty());
   config.api.listen = "/tmp/other.sock";  // supported
   config.crio.imagestore = "/srv";        // not supported yet
-  config.runtime.runtimes["runc"].runtime_path = "/opt/runc";
+  config.runtime.runtimes["runc"].runtime_path = "/opt/runc";  // supported
+  config.runtime.runtimes["runc"].runtime_config_path = "/etc/runc.toml";
   EXPECT_EQ(UnsupportedSettings(config),
-            (std::vector<std::string>{"crio.imagestore", "crio.runtime.runtimes.runc.runtime_path"}));
+            (std::vector<std::string>{"crio.imagestore",
+                                      "crio.runtime.runtimes.runc.runtime_config_path"}));
 }
 
 }  // namespace
