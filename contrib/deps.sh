@@ -14,6 +14,7 @@ build_packages=(
 runtime_packages=(
   musl-tools runc crun conmon busybox-static containers-storage skopeo podman docker-registry iproute2 procps util-linux tar
   containernetworking-plugins iptables
+  containerd  # only for bench/pod_bench.sh, which measures against it
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}")
