@@ -77,7 +77,8 @@ Figures Summarize(std::vector<double> samples) {
   if (samples.empty()) return {};
   std::sort(samples.begin(), samples.end());
   auto at = [&](double q) {
-    size_t index = std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
+    size_t index =
+        std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
     return samples[index];
   };
   return {at(0.5), at(0.99)};
@@ -98,8 +99,8 @@ class Bench {
   explicit Bench(Options options) : options_(std::move(options)) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(16 << 20);
-    auto channel = grpc::CreateCustomChannel(options_.endpoint, grpc::InsecureChannelCredentials(),
-                                             args);
+    auto channel =
+        grpc::CreateCustomChannel(options_.endpoint, grpc::InsecureChannelCredentials(), args);
     runtime_ = runtime::v1::RuntimeService::NewStub(channel);
     images_ = runtime::v1::ImageService::NewStub(channel);
   }
@@ -109,7 +110,8 @@ class Bench {
     request.mutable_image()->set_image(image);
     runtime::v1::PullImageResponse response;
     grpc::Status status = images_->PullImage(Deadline(300).get(), request, &response);
-    if (!status.ok()) std::fprintf(stderr, "pull %s: %s\n", image.c_str(), status.error_message().c_str());
+    if (!status.ok())
+      std::fprintf(stderr, "pull %s: %s\n", image.c_str(), status.error_message().c_str());
     return status.ok();
   }
 
@@ -195,7 +197,8 @@ class Bench {
     for (int i = 0; i < options_.count; ++i) {
       auto start = Clock::now();
       double millis = 0;
-      std::string id = Run("life-" + std::to_string(i) + "-" + RandomSuffix().substr(0, 6), &millis);
+      std::string id =
+          Run("life-" + std::to_string(i) + "-" + RandomSuffix().substr(0, 6), &millis);
       if (id.empty()) continue;
       Status(id);
       if (StopAndRemove(id)) lifecycle.push_back(Millis(Clock::now() - start));

@@ -136,8 +136,7 @@ std::string TruncateId(const std::string& id) { return id.substr(0, 13); }
 std::string Age(int64_t unix_nanos) {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   int64_t seconds =
-      (std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() - unix_nanos) /
-      1000000000;
+      (std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() - unix_nanos) / 1000000000;
   if (seconds < 1) return "Less than a second ago";
   if (seconds < 60) return StrCat(seconds, seconds == 1 ? " second ago" : " seconds ago");
   if (seconds < 3600) {

@@ -29,7 +29,8 @@ int RemovePod(Client& client, const std::string& id, bool force) {
     runtime::v1::StopPodSandboxRequest stop;
     stop.set_pod_sandbox_id(id);
     runtime::v1::StopPodSandboxResponse stopped;
-    grpc::Status status = client.runtime().StopPodSandbox(client.NewContext().get(), stop, &stopped);
+    grpc::Status status =
+        client.runtime().StopPodSandbox(client.NewContext().get(), stop, &stopped);
     if (!status.ok()) return ReportFailure("stopping the pod sandbox " + id, status);
   }
   runtime::v1::RemovePodSandboxRequest request;

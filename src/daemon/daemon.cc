@@ -11,13 +11,13 @@
 
 #include "crio/common/log.h"
 
+#include "crio/build_info.h"
 #include "crio/common/host.h"
 #include "crio/common/logging.h"
 #include "crio/common/reaper.h"
 #include "crio/common/sd_notify.h"
 #include "crio/common/strings.h"
 #include "crio/config/holder.h"
-#include "crio/build_info.h"
 #include "crio/image/image_manager.h"
 #include "crio/network/cni.h"
 #include "crio/oci/exit_watcher.h"

@@ -85,8 +85,9 @@ absl::Status StartInfraContainer(Sandbox& sandbox, const InfraDeps& deps) {
       .systemd_cgroup = deps.config->runtime.cgroup_manager == "systemd",
       .oom_score_adj = EffectiveOomScoreAdj(kInfraOomScoreAdj, &clamped)};
   if (clamped) {
-    spdlog::debug("pod {}: pause container oom_score_adj raised from {} to {} (no CAP_SYS_RESOURCE)",
-                  id, kInfraOomScoreAdj, inputs.oom_score_adj);
+    spdlog::debug(
+        "pod {}: pause container oom_score_adj raised from {} to {} (no CAP_SYS_RESOURCE)", id,
+        kInfraOomScoreAdj, inputs.oom_score_adj);
   }
   if (absl::Status written =
           WriteFileAtomically(infra.bundle / "config.json", RenderInfraSpec(sandbox, inputs));
@@ -106,8 +107,8 @@ absl::Status StartInfraContainer(Sandbox& sandbox, const InfraDeps& deps) {
     (void)deps.runtime->Delete(id);
     (void)deps.runtime->RemoveMonitorCgroup(id, sandbox.cgroup_parent);
     drop_storage();
-    return absl::Status(pid.status().code(), StrCat("creating the pause container: ",
-                                                    View(pid.status().message())));
+    return absl::Status(pid.status().code(),
+                        StrCat("creating the pause container: ", View(pid.status().message())));
   }
   if (absl::Status started = deps.runtime->Start(id); !started.ok()) {
     (void)deps.runtime->Kill(id, SIGKILL, true);

@@ -10,12 +10,19 @@ namespace {
 using nlohmann::json;
 
 // The paths Kubernetes hides from (masked) or freezes for (read-only) unprivileged containers.
-const std::vector<std::string> kMaskedPaths = {
-    "/proc/asound",        "/proc/acpi",        "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap"};
-const std::vector<std::string> kReadonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq",
-                                                 "/proc/sys", "/proc/sysrq-trigger"};
+const std::vector<std::string> kMaskedPaths = {"/proc/asound",
+                                               "/proc/acpi",
+                                               "/proc/kcore",
+                                               "/proc/keys",
+                                               "/proc/latency_stats",
+                                               "/proc/timer_list",
+                                               "/proc/timer_stats",
+                                               "/proc/sched_debug",
+                                               "/proc/scsi",
+                                               "/sys/firmware",
+                                               "/sys/devices/virtual/powercap"};
+const std::vector<std::string> kReadonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                 "/proc/sysrq-trigger"};
 
 json BindMount(const std::string& destination, const std::string& source, bool readonly) {
   json options = {"rbind", "rprivate", "nosuid", "nodev", "noexec"};
@@ -42,15 +49,25 @@ std::string RenderInfraSpec(const Sandbox& sandbox, const InfraSpecInputs& input
   int64_t gid = security.has_run_as_group() ? security.run_as_group().value() : 0;
 
   json mounts = json::array({
-      {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"},
+      {{"destination", "/proc"},
+       {"type", "proc"},
+       {"source", "proc"},
        {"options", {"nosuid", "noexec", "nodev"}}},
-      {{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+      {{"destination", "/dev"},
+       {"type", "tmpfs"},
+       {"source", "tmpfs"},
        {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
-      {{"destination", "/dev/pts"}, {"type", "devpts"}, {"source", "devpts"},
+      {{"destination", "/dev/pts"},
+       {"type", "devpts"},
+       {"source", "devpts"},
        {"options", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}}},
-      {{"destination", "/dev/mqueue"}, {"type", "mqueue"}, {"source", "mqueue"},
+      {{"destination", "/dev/mqueue"},
+       {"type", "mqueue"},
+       {"source", "mqueue"},
        {"options", {"nosuid", "noexec", "nodev"}}},
-      {{"destination", "/sys"}, {"type", "sysfs"}, {"source", "sysfs"},
+      {{"destination", "/sys"},
+       {"type", "sysfs"},
+       {"source", "sysfs"},
        {"options", {"nosuid", "noexec", "nodev", "ro"}}},
   });
   if (!sandbox.shm_path.empty()) mounts.push_back(BindMount("/dev/shm", sandbox.shm_path, false));
@@ -84,9 +101,7 @@ std::string RenderInfraSpec(const Sandbox& sandbox, const InfraSpecInputs& input
         {"env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
         {"cwd", "/"},
         {"capabilities",
-         {{"bounding", json::array()},
-          {"effective", json::array()},
-          {"permitted", json::array()}}},
+         {{"bounding", json::array()}, {"effective", json::array()}, {"permitted", json::array()}}},
         {"noNewPrivileges", true},
         {"oomScoreAdj", inputs.oom_score_adj}}},
       {"root", {{"path", inputs.rootfs}, {"readonly", true}}},

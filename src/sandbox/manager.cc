@@ -21,9 +21,8 @@ absl::StatusOr<std::unique_ptr<SandboxManager>> SandboxManager::Open(
   std::error_code error;
   std::filesystem::create_directories(options.state_dir, error);
   if (error) {
-    return absl::InternalError(
-        StrCat("creating the pod state directory ", options.state_dir.string(), ": ",
-               error.message()));
+    return absl::InternalError(StrCat("creating the pod state directory ",
+                                      options.state_dir.string(), ": ", error.message()));
   }
   auto manager = std::make_unique<SandboxManager>(std::move(options));
   if (absl::Status recovered = manager->Recover(); !recovered.ok()) return recovered;
@@ -75,7 +74,7 @@ void SandboxManager::SetContainerHooks(PodHook stop_containers, PodHook remove_c
 }
 
 std::shared_ptr<SandboxManager::Entry> SandboxManager::Find(const std::string& id_or_prefix,
-                                                           absl::Status* error) {
+                                                            absl::Status* error) {
   absl::MutexLock lock(&mu_);
   if (id_or_prefix.empty()) {
     *error = absl::InvalidArgumentError("pod sandbox id is empty");
@@ -166,8 +165,8 @@ absl::Status SandboxManager::StopLocked(Sandbox& sandbox) {
   if (sandbox.network_attached) {
     network::PodNetwork pod = PodNetworkOf(sandbox);
     if (absl::Status detached = options_.cni->Detach(pod); !detached.ok()) {
-      return absl::Status(detached.code(), StrCat("tearing down the pod network: ",
-                                                  View(detached.message())));
+      return absl::Status(detached.code(),
+                          StrCat("tearing down the pod network: ", View(detached.message())));
     }
     sandbox.network_attached = false;
   }
@@ -214,8 +213,7 @@ absl::Status SandboxManager::Remove(const std::string& id) {
   std::error_code fs_error;
   std::filesystem::remove_all(sandbox.dir, fs_error);
   if (fs_error) {
-    return absl::InternalError(
-        StrCat("removing ", sandbox.dir.string(), ": ", fs_error.message()));
+    return absl::InternalError(StrCat("removing ", sandbox.dir.string(), ": ", fs_error.message()));
   }
   entry->removed = true;
   absl::MutexLock map_lock(&mu_);

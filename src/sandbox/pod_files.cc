@@ -64,9 +64,9 @@ absl::Status UnmountShm(const std::filesystem::path& path) {
 
 absl::StatusOr<uint64_t> ParseQuantity(const std::string& text) {
   static const std::pair<const char*, double> kSuffixes[] = {
-      {"Ki", 1024.0},   {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-      {"k", 1e3},       {"K", 1e3},        {"M", 1e6},           {"G", 1e9},
-      {"T", 1e12},      {"m", 1e-3}};
+      {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
+      {"k", 1e3},     {"K", 1e3},        {"M", 1e6},           {"G", 1e9},
+      {"T", 1e12},    {"m", 1e-3}};
   std::string number = text;
   double multiplier = 1;
   for (const auto& [suffix, factor] : kSuffixes) {

@@ -26,10 +26,10 @@ constexpr uint64_t kDefaultShmSize = 64ULL << 20;
 absl::Status ValidateMetadata(const runtime::v1::PodSandboxConfig& config) {
   if (!config.has_metadata()) return absl::InvalidArgumentError("pod sandbox metadata is missing");
   const auto& metadata = config.metadata();
-  for (const auto& [field, value] : {std::pair<const char*, const std::string*>{
-                                         "name", &metadata.name()},
-                                     {"namespace", &metadata.namespace_()},
-                                     {"uid", &metadata.uid()}}) {
+  for (const auto& [field, value] :
+       {std::pair<const char*, const std::string*>{"name", &metadata.name()},
+        {"namespace", &metadata.namespace_()},
+        {"uid", &metadata.uid()}}) {
     if (value->empty()) {
       return absl::InvalidArgumentError(StrCat("pod sandbox metadata.", field, " is empty"));
     }
@@ -42,7 +42,8 @@ absl::Status ValidateMetadata(const runtime::v1::PodSandboxConfig& config) {
   return absl::OkStatus();
 }
 
-std::map<std::string, std::string> ToMap(const google::protobuf::Map<std::string, std::string>& in) {
+std::map<std::string, std::string> ToMap(
+    const google::protobuf::Map<std::string, std::string>& in) {
   return {in.begin(), in.end()};
 }
 
@@ -214,9 +215,8 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
     pod.bandwidth = *bandwidth;
     absl::StatusOr<network::AttachResult> attached = options_.cni->Attach(pod);
     if (!attached.ok()) {
-      return absl::Status(attached.status().code(),
-                          StrCat("setting up the pod network: ",
-                                 View(attached.status().message())));
+      return absl::Status(attached.status().code(), StrCat("setting up the pod network: ",
+                                                           View(attached.status().message())));
     }
     sandbox.network_attached = true;
     sandbox.network_name = attached->network_name;

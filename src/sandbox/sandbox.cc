@@ -84,7 +84,7 @@ absl::StatusOr<Sandbox> ParseSandbox(const std::string& text) {
     sandbox.runtime_handler = Field<std::string>(json, "runtime_handler");
     sandbox.created_at = Field<int64_t>(json, "created_at");
     sandbox.state = Field<std::string>(json, "state") == "ready" ? SandboxState::kReady
-                                                                  : SandboxState::kNotReady;
+                                                                 : SandboxState::kNotReady;
     sandbox.dir = Field<std::string>(json, "dir");
     sandbox.hostname = Field<std::string>(json, "hostname");
     sandbox.shm_path = Field<std::string>(json, "shm_path");

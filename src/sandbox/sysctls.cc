@@ -14,8 +14,9 @@ bool StartsWith(const std::string& text, std::string_view prefix) {
 
 // Where the kernel keeps a sysctl per IPC namespace (see ipc_sysctl.c and mq_sysctl.c).
 constexpr std::array<std::string_view, 9> kIpcSysctls = {
-    "kernel.sem",    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
-    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.auto_msgmni"};
+    "kernel.sem",    "kernel.shmall",          "kernel.shmmax",
+    "kernel.shmmni", "kernel.shm_rmid_forced", "kernel.msgmax",
+    "kernel.msgmnb", "kernel.msgmni",          "kernel.auto_msgmni"};
 
 std::string_view NamespaceName(SysctlNamespace ns) {
   switch (ns) {

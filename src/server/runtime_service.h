@@ -23,16 +23,21 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
                              const runtime::v1::RuntimeConfigRequest* request,
                              runtime::v1::RuntimeConfigResponse* response) override;
 
-  grpc::Status RunPodSandbox(grpc::ServerContext* context, const runtime::v1::RunPodSandboxRequest* request,
-      runtime::v1::RunPodSandboxResponse* response) override;
-  grpc::Status StopPodSandbox(grpc::ServerContext* context, const runtime::v1::StopPodSandboxRequest* request,
-      runtime::v1::StopPodSandboxResponse* response) override;
-  grpc::Status RemovePodSandbox(grpc::ServerContext* context, const runtime::v1::RemovePodSandboxRequest* request,
-      runtime::v1::RemovePodSandboxResponse* response) override;
-  grpc::Status PodSandboxStatus(grpc::ServerContext* context, const runtime::v1::PodSandboxStatusRequest* request,
-      runtime::v1::PodSandboxStatusResponse* response) override;
-  grpc::Status ListPodSandbox(grpc::ServerContext* context, const runtime::v1::ListPodSandboxRequest* request,
-      runtime::v1::ListPodSandboxResponse* response) override;
+  grpc::Status RunPodSandbox(grpc::ServerContext* context,
+                             const runtime::v1::RunPodSandboxRequest* request,
+                             runtime::v1::RunPodSandboxResponse* response) override;
+  grpc::Status StopPodSandbox(grpc::ServerContext* context,
+                              const runtime::v1::StopPodSandboxRequest* request,
+                              runtime::v1::StopPodSandboxResponse* response) override;
+  grpc::Status RemovePodSandbox(grpc::ServerContext* context,
+                                const runtime::v1::RemovePodSandboxRequest* request,
+                                runtime::v1::RemovePodSandboxResponse* response) override;
+  grpc::Status PodSandboxStatus(grpc::ServerContext* context,
+                                const runtime::v1::PodSandboxStatusRequest* request,
+                                runtime::v1::PodSandboxStatusResponse* response) override;
+  grpc::Status ListPodSandbox(grpc::ServerContext* context,
+                              const runtime::v1::ListPodSandboxRequest* request,
+                              runtime::v1::ListPodSandboxResponse* response) override;
   CRIO_STREAM_NOT_YET(StreamPodSandboxes, StreamPodSandboxesRequest, StreamPodSandboxesResponse)
   CRIO_UNARY_NOT_YET(CreateContainer, CreateContainerRequest, CreateContainerResponse)
   CRIO_UNARY_NOT_YET(StartContainer, StartContainerRequest, StartContainerResponse)

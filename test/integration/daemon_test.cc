@@ -47,8 +47,8 @@ TEST(DaemonTest, StatusReportsConditionsHandlersAndVerboseConfig) {
   EXPECT_EQ(network.type(), "NetworkReady");
   EXPECT_FALSE(network.status());
   EXPECT_EQ(network.reason(), "NetworkPluginNotReady");
-  EXPECT_THAT(network.message(), HasSubstr("No CNI configuration file in " +
-                                          empty_network_dir.path().string()));
+  EXPECT_THAT(network.message(),
+              HasSubstr("No CNI configuration file in " + empty_network_dir.path().string()));
   ASSERT_EQ(response.runtime_handlers_size(), 2);
   EXPECT_EQ(response.runtime_handlers(0).name(), "runc");
   EXPECT_EQ(response.runtime_handlers(1).name(), "");

@@ -3,9 +3,9 @@
 // Before any system header: see the note on the Signal enum in proto/runtime/v1/api.proto.
 #include "node.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
@@ -128,7 +128,8 @@ TEST_F(PodTest, TwoPodsReachEachOther) {
   std::string second_ip = node_.PodStatus(second).status().network().ip();
   ASSERT_FALSE(second_ip.empty());
   EXPECT_NE(node_.PodStatus(first).status().network().ip(), second_ip);
-  RunResult ping = node_.InNetns(NetnsOf(node_, first), {"busybox", "ping", "-c", "1", "-W", "2", second_ip});
+  RunResult ping =
+      node_.InNetns(NetnsOf(node_, first), {"busybox", "ping", "-c", "1", "-W", "2", second_ip});
   EXPECT_EQ(ping.exit_code, 0) << ping.output;
 }
 
@@ -169,8 +170,8 @@ TEST_F(PodTest, HostnameDnsShmAndSysctlsInsideThePod) {
   std::string id = node_.RunPod(config);
   nlohmann::json info = VerboseInfo(node_, id);
 
-  RunResult hostname = crio::testing::Run({"nsenter", "--uts=" + info["namespaces"]["uts"].get<std::string>(),
-                            "hostname"});
+  RunResult hostname = crio::testing::Run(
+      {"nsenter", "--uts=" + info["namespaces"]["uts"].get<std::string>(), "hostname"});
   EXPECT_EQ(hostname.output, "files-host\n");
   EXPECT_EQ(ReadAll(info["hostnamePath"].get<std::string>()), "files-host\n");
   EXPECT_EQ(ReadAll(info["resolvPath"].get<std::string>()),
@@ -186,8 +187,9 @@ TEST_F(PodTest, HostnameDnsShmAndSysctlsInsideThePod) {
   RunResult port_start = node_.InNetns(info["namespaces"]["network"],
                                        {"cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"});
   EXPECT_EQ(port_start.output, "0\n");
-  RunResult msgmax = crio::testing::Run({"nsenter", "--ipc=" + info["namespaces"]["ipc"].get<std::string>(),
-                          "cat", "/proc/sys/kernel/msgmax"});
+  RunResult msgmax =
+      crio::testing::Run({"nsenter", "--ipc=" + info["namespaces"]["ipc"].get<std::string>(), "cat",
+                          "/proc/sys/kernel/msgmax"});
   EXPECT_EQ(msgmax.output, "12345\n");
   EXPECT_NE(ReadAll("/proc/sys/kernel/msgmax"), "12345\n");
   EXPECT_TRUE(std::filesystem::is_directory(config.log_directory()));
@@ -222,8 +224,9 @@ TEST_F(PodTest, SharedPidNamespaceGetsAPauseContainerOthersNone) {
   ASSERT_GT(pid, 0);
   EXPECT_EQ(ReadAll(StrCat("/proc/", pid, "/cmdline")), std::string("/pause") + '\0');
   // It holds the pod's network namespace.
-  RunResult same_netns = crio::testing::Run({"nsenter", "--net=" + info["namespaces"]["network"].get<std::string>(),
-                              "readlink", "/proc/self/ns/net"});
+  RunResult same_netns =
+      crio::testing::Run({"nsenter", "--net=" + info["namespaces"]["network"].get<std::string>(),
+                          "readlink", "/proc/self/ns/net"});
   EXPECT_EQ(same_netns.output,
             std::filesystem::read_symlink(StrCat("/proc/", pid, "/ns/net")).string() + "\n");
 
@@ -282,29 +285,37 @@ TEST_F(PodTest, StopAndRemoveLeaveNothingAndAreIdempotent) {
   runtime::v1::StopPodSandboxRequest stop;
   stop.set_pod_sandbox_id(id);
   runtime::v1::StopPodSandboxResponse stopped;
-  ASSERT_TRUE(node_.daemon().runtime().StopPodSandbox(Context(std::chrono::seconds(30)).get(),
-                                                      stop, &stopped).ok());
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .StopPodSandbox(Context(std::chrono::seconds(30)).get(), stop, &stopped)
+                  .ok());
   EXPECT_EQ(node_.PodStatus(id).status().state(), runtime::v1::SANDBOX_NOTREADY);
   EXPECT_EQ(AllocatedAddresses(node_), 0);
-  EXPECT_TRUE(node_.daemon().runtime().StopPodSandbox(Context(std::chrono::seconds(30)).get(),
-                                                      stop, &stopped).ok());
+  EXPECT_TRUE(node_.daemon()
+                  .runtime()
+                  .StopPodSandbox(Context(std::chrono::seconds(30)).get(), stop, &stopped)
+                  .ok());
 
   runtime::v1::RemovePodSandboxRequest remove;
   remove.set_pod_sandbox_id(id);
   runtime::v1::RemovePodSandboxResponse removed;
-  ASSERT_TRUE(node_.daemon().runtime().RemovePodSandbox(Context(std::chrono::seconds(30)).get(),
-                                                        remove, &removed).ok());
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .RemovePodSandbox(Context(std::chrono::seconds(30)).get(), remove, &removed)
+                  .ok());
   EXPECT_EQ(MountsBelow(node_.namespaces_dir()), 0);
   EXPECT_EQ(CountFiles(node_.namespaces_dir()), 0);
   EXPECT_FALSE(std::filesystem::exists(netns));
-  EXPECT_TRUE(node_.daemon().runtime().RemovePodSandbox(Context(std::chrono::seconds(30)).get(),
-                                                        remove, &removed).ok());
+  EXPECT_TRUE(node_.daemon()
+                  .runtime()
+                  .RemovePodSandbox(Context(std::chrono::seconds(30)).get(), remove, &removed)
+                  .ok());
   runtime::v1::PodSandboxStatusRequest request;
   request.set_pod_sandbox_id(id);
   runtime::v1::PodSandboxStatusResponse response;
-  EXPECT_EQ(node_.daemon().runtime().PodSandboxStatus(Context().get(), request, &response)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      node_.daemon().runtime().PodSandboxStatus(Context().get(), request, &response).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(PodTest, ListFiltersByIdPrefixStateAndLabels) {
@@ -317,8 +328,10 @@ TEST_F(PodTest, ListFiltersByIdPrefixStateAndLabels) {
   runtime::v1::StopPodSandboxRequest stop;
   stop.set_pod_sandbox_id(id_b);
   runtime::v1::StopPodSandboxResponse stopped;
-  ASSERT_TRUE(node_.daemon().runtime().StopPodSandbox(Context(std::chrono::seconds(30)).get(),
-                                                      stop, &stopped).ok());
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .StopPodSandbox(Context(std::chrono::seconds(30)).get(), stop, &stopped)
+                  .ok());
 
   auto list = [&](const runtime::v1::PodSandboxFilter& filter) {
     runtime::v1::ListPodSandboxRequest request;
@@ -351,8 +364,11 @@ TEST_F(PodTest, PodsSurviveADaemonRestart) {
   runtime::v1::StopPodSandboxRequest stop;
   stop.set_pod_sandbox_id(stopped_id);
   runtime::v1::StopPodSandboxResponse stopped;
-  ASSERT_TRUE(node_.daemon().runtime().StopPodSandbox(Context(std::chrono::seconds(30)).get(),
-                                                      stop, &stopped).ok()) << node_.daemon().Log();
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .StopPodSandbox(Context(std::chrono::seconds(30)).get(), stop, &stopped)
+                  .ok())
+      << node_.daemon().Log();
   std::string ip = node_.PodStatus(ready).status().network().ip();
 
   node_.daemon().process().Signal(SIGTERM);

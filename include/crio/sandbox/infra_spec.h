@@ -12,7 +12,7 @@ struct InfraSpecInputs {
   std::string cgroups_path;   // in the form the cgroup manager wants
   std::string cpuset;         // infra_ctr_cpuset; "" = no restriction
   bool systemd_cgroup = false;
-  int oom_score_adj = -998;   // already clamped to what the daemon can grant
+  int oom_score_adj = -998;  // already clamped to what the daemon can grant
 };
 
 // The OCI runtime spec (config.json) of a pod's pause container: it runs `pause_command` as the

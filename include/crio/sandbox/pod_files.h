@@ -38,8 +38,8 @@ absl::Status UnmountShm(const std::filesystem::path& path);
 
 // The /dev/shm size a pod asks for with the shm-size annotation (CRI-O's `shm-size.crio.io`,
 // and the older `io.kubernetes.cri-o.ShmSize`), a Kubernetes quantity; `fallback` when absent.
-absl::StatusOr<uint64_t> ShmSizeFromAnnotations(const std::map<std::string, std::string>& annotations,
-                                                uint64_t fallback);
+absl::StatusOr<uint64_t> ShmSizeFromAnnotations(
+    const std::map<std::string, std::string>& annotations, uint64_t fallback);
 
 // A Kubernetes resource quantity ("64Mi", "1G", "512k", "1048576") in bytes.
 absl::StatusOr<uint64_t> ParseQuantity(const std::string& text);

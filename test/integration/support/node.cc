@@ -25,27 +25,45 @@ TestNode::TestNode(NodeOptions options) : options_(std::move(options)) {
   registry_->PushPause("pause", "test");
   registry_->PushBusybox("busybox", "latest");
   dir_.Write("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})");
-  std::filesystem::path registries = dir_.Write(
-      "registries.conf",
-      StrCat("[[registry]]\nlocation = \"", registry_->host(), "\"\ninsecure = true\n"));
+  std::filesystem::path registries =
+      dir_.Write("registries.conf",
+                 StrCat("[[registry]]\nlocation = \"", registry_->host(), "\"\ninsecure = true\n"));
   if (options_.with_network) WriteNetworkConfig();
 
   std::string config = StrCat(
       "[crio.runtime]\n"
       "cgroup_manager = \"cgroupfs\"\n"
-      "namespaces_dir = \"", namespaces_dir().string(), "\"\n"
-      "pinns_path = \"", PINNS_BINARY, "\"\n"
-      "container_exits_dir = \"", (dir_.path() / "exits").string(), "\"\n"
-      "container_attach_socket_dir = \"", (dir_.path() / "attach").string(), "\"\n"
+      "namespaces_dir = \"",
+      namespaces_dir().string(),
+      "\"\n"
+      "pinns_path = \"",
+      PINNS_BINARY,
+      "\"\n"
+      "container_exits_dir = \"",
+      (dir_.path() / "exits").string(),
+      "\"\n"
+      "container_attach_socket_dir = \"",
+      (dir_.path() / "attach").string(),
+      "\"\n"
       "[crio.runtime.runtimes.runc]\n"
-      "runtime_root = \"", (dir_.path() / "runc").string(), "\"\n"
-      "monitor_path = \"", CONMON_BINARY, "\"\n"
+      "runtime_root = \"",
+      (dir_.path() / "runc").string(),
+      "\"\n"
+      "monitor_path = \"",
+      CONMON_BINARY,
+      "\"\n"
       "monitor_env = [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"]\n"
       "[crio.image]\n"
-      "signature_policy = \"", (dir_.path() / "policy.json").string(), "\"\n"
-      "pause_image = \"", pause_image(), "\"\n"
+      "signature_policy = \"",
+      (dir_.path() / "policy.json").string(),
+      "\"\n"
+      "pause_image = \"",
+      pause_image(),
+      "\"\n"
       "[crio.network]\n"
-      "network_dir = \"", network_dir().string(), "\"\n"
+      "network_dir = \"",
+      network_dir().string(),
+      "\"\n"
       "plugin_dirs = [\"/usr/lib/cni\"]\n",
       options_.extra_config);
   daemon_ = std::make_unique<Daemon>(
@@ -69,19 +87,20 @@ TestNode::~TestNode() {
 }
 
 std::string TestNode::pause_image() const { return StrCat(registry_->host(), "/pause:test"); }
-std::string TestNode::busybox_image() const {
-  return StrCat(registry_->host(), "/busybox:latest");
-}
+std::string TestNode::busybox_image() const { return StrCat(registry_->host(), "/busybox:latest"); }
 
 void TestNode::WriteNetworkConfig() {
   std::string conflist = StrCat(R"({
   "cniVersion": "1.0.0",
   "name": "crio-test",
   "plugins": [
-    {"type": "bridge", "bridge": ")", bridge_, R"(", "isGateway": true, "ipMasq": false,
+    {"type": "bridge", "bridge": ")",
+                                bridge_, R"(", "isGateway": true, "ipMasq": false,
      "hairpinMode": true,
-     "ipam": {"type": "host-local", "dataDir": ")", ipam_dir().string(), R"(",
-              "ranges": [[{"subnet": ")", kSubnet, R"("}]],
+     "ipam": {"type": "host-local", "dataDir": ")",
+                                ipam_dir().string(), R"(",
+              "ranges": [[{"subnet": ")",
+                                kSubnet, R"("}]],
               "routes": [{"dst": "0.0.0.0/0"}]}},
     {"type": "portmap", "capabilities": {"portMappings": true}}
   ]

@@ -266,8 +266,8 @@ TEST(OverrideTest, BadValuesNameTheFlag) {
 TEST(UnsupportedSettingsTest, ListsOnlyUnsupportedOptionsAwayFromDefault) {
   Config config = Defaults();
   EXPECT_TRUE(UnsupportedSettings(config).empty());
-  config.api.listen = "/tmp/other.sock";  // supported
-  config.crio.imagestore = "/srv";        // not supported yet
+  config.api.listen = "/tmp/other.sock";                       // supported
+  config.crio.imagestore = "/srv";                             // not supported yet
   config.runtime.runtimes["runc"].runtime_path = "/opt/runc";  // supported
   config.runtime.runtimes["runc"].runtime_config_path = "/etc/runc.toml";
   EXPECT_EQ(UnsupportedSettings(config),

@@ -8,8 +8,8 @@ namespace {
 TEST(DiffTest, ReportsEachChangedOptionWithItsEffect) {
   Config before = Defaults();
   Config after = before;
-  after.runtime.log_level = "debug";                // live and supported
-  after.api.listen = "/tmp/elsewhere.sock";         // supported, restart only
+  after.runtime.log_level = "debug";                           // live and supported
+  after.api.listen = "/tmp/elsewhere.sock";                    // supported, restart only
   after.image.pause_image_auth_file = "/etc/pause-auth.json";  // live, not supported here yet
   std::vector<Change> changes = Diff(before, after);
   ASSERT_EQ(changes.size(), 3u);

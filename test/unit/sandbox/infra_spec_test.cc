@@ -57,8 +57,10 @@ TEST(InfraSpec, HostNetworkPodHasNoNetworkOrUtsEntryAndNoHostname) {
 }
 
 TEST(InfraSpec, RunsThePauseCommandWithNothingExtra) {
-  InfraSpecInputs inputs{.rootfs = "/storage/merged", .pause_command = "/bin/pause",
-                         .cgroups_path = "/kubepods/pod1/crio-abc123", .cpuset = "0-1",
+  InfraSpecInputs inputs{.rootfs = "/storage/merged",
+                         .pause_command = "/bin/pause",
+                         .cgroups_path = "/kubepods/pod1/crio-abc123",
+                         .cpuset = "0-1",
                          .oom_score_adj = -500};
   nlohmann::json spec = Render(PodWithOwnNamespaces(), inputs);
   EXPECT_EQ(spec["process"]["args"], nlohmann::json::array({"/bin/pause"}));

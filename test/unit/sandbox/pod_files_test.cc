@@ -50,7 +50,8 @@ TEST(ResolvConf, OnlyServers) {
 TEST(ResolvConf, EmptySettingsCopyTheHostFile) {
   TempDir dir;
   std::ofstream(dir.path() / "host-resolv.conf") << "nameserver 192.0.2.53\nsearch example\n";
-  ASSERT_TRUE(WriteResolvConf(dir.path() / "resolv.conf", {}, dir.path() / "host-resolv.conf").ok());
+  ASSERT_TRUE(
+      WriteResolvConf(dir.path() / "resolv.conf", {}, dir.path() / "host-resolv.conf").ok());
   EXPECT_EQ(Slurp(dir.path() / "resolv.conf"), "nameserver 192.0.2.53\nsearch example\n");
 }
 

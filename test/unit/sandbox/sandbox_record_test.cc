@@ -33,8 +33,8 @@ TEST(SandboxRecord, RoundTripsEveryField) {
   pod.network_attached = true;
   pod.network_name = "podnet";
   pod.ips = {"10.88.0.2", "fd00::2"};
-  pod.infra = InfraContainer{.id = "0123456789abcdef", .pid = 4242, .bundle = "/run/x/infra",
-                             .image_id = "img"};
+  pod.infra = InfraContainer{
+      .id = "0123456789abcdef", .pid = 4242, .bundle = "/run/x/infra", .image_id = "img"};
 
   absl::StatusOr<Sandbox> back = ParseSandbox(SerializeSandbox(pod));
   ASSERT_TRUE(back.ok()) << back.status();
