@@ -22,6 +22,11 @@ cleanup() {
   pkill -f "containerd-shim-runc-v2 -namespace k8s.io -address $work" 2>/dev/null || true
   grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$work" /tmp/pod-bench-logs
+  # The pods' cgroup parent (the kubelet's to remove on a real node).
+  for hierarchy in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
+    [ -d "$hierarchy/pod-bench" ] && find "$hierarchy/pod-bench" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  true
 }
 trap cleanup EXIT
 

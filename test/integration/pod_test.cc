@@ -387,6 +387,13 @@ TEST_F(PodTest, PodsSurviveADaemonRestart) {
   *again.mutable_linux() = node_.PodConfig("x").linux();
   grpc::Status duplicate = TryRunPod(node_, again);
   EXPECT_EQ(duplicate.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+
+  // The restored pause container is still this pod's: stopping and removing it ends it.
+  int pause_pid = VerboseInfo(node_, with_infra)["pid"].get<int>();
+  ASSERT_TRUE(std::filesystem::exists(StrCat("/proc/", pause_pid)));
+  node_.StopAndRemovePod(with_infra);
+  EXPECT_TRUE(Eventually([&] { return !std::filesystem::exists(StrCat("/proc/", pause_pid)); }))
+      << node_.daemon().Log();
 }
 
 TEST_F(PodTest, UnknownRuntimeHandlerIsRefused) {

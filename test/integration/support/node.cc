@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include "crio/common/strings.h"
 
@@ -84,6 +85,15 @@ TestNode::~TestNode() {
   registry_.reset();
   (void)Run({"ip", "link", "delete", bridge_});
   UnmountAllBelow(dir_.path());
+  // The pod cgroup parents are the kubelet's to create and remove; here the test plays it.
+  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
+    for (const std::string& parent : cgroup_parents_) {
+      std::filesystem::path dir = hierarchy.path() / parent.substr(1);
+      if (std::filesystem::is_directory(dir)) ::rmdir(dir.c_str());
+      std::filesystem::path unified = hierarchy.path() / "unified" / parent.substr(1);
+      if (std::filesystem::is_directory(unified)) ::rmdir(unified.c_str());
+    }
+  }
 }
 
 std::string TestNode::pause_image() const { return StrCat(registry_->host(), "/pause:test"); }
@@ -118,7 +128,8 @@ runtime::v1::PodSandboxConfig TestNode::PodConfig(const std::string& name) {
   config.set_log_directory((dir_.path() / "logs" / name).string());
   config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
       runtime::v1::CONTAINER);
-  config.mutable_linux()->set_cgroup_parent("/crio-test-" + RandomHexId().substr(0, 8));
+  cgroup_parents_.push_back("/crio-test-" + RandomHexId().substr(0, 8));
+  config.mutable_linux()->set_cgroup_parent(cgroup_parents_.back());
   return config;
 }
 

@@ -61,6 +61,7 @@ class TestNode {
   std::string bridge_;
   std::unique_ptr<LocalRegistry> registry_;
   std::unique_ptr<Daemon> daemon_;
+  std::vector<std::string> cgroup_parents_;  // made by PodConfig; removed like the kubelet does
 };
 
 }  // namespace crio::testing
