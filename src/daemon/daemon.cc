@@ -18,6 +18,7 @@
 #include "crio/common/sd_notify.h"
 #include "crio/common/strings.h"
 #include "crio/config/holder.h"
+#include "crio/container/manager.h"
 #include "crio/image/image_manager.h"
 #include "crio/network/cni.h"
 #include "crio/oci/exit_watcher.h"
@@ -242,8 +243,24 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
     spdlog::critical("Cannot restore pods: {}", sandboxes.status().message());
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<server::CriServer>> server = server::CriServer::Start(
-      holder, {.images = &images, .sandboxes = sandboxes->get(), .cni = cni->get()});
+  absl::StatusOr<std::unique_ptr<container::ContainerManager>> containers =
+      container::ContainerManager::Open(
+          {.config = holder,
+           .runtimes = runtimes->get(),
+           .exits = exits->get(),
+           .store = store->get(),
+           .images = &images,
+           .sandboxes = sandboxes->get(),
+           .state_dir = std::filesystem::path(holder->Get()->crio.runroot) / "crio-containers"});
+  if (!containers.ok()) {
+    spdlog::critical("Cannot restore containers: {}", containers.status().message());
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<server::CriServer>> server =
+      server::CriServer::Start(holder, {.images = &images,
+                                        .sandboxes = sandboxes->get(),
+                                        .containers = containers->get(),
+                                        .cni = cni->get()});
   if (!server.ok()) {
     spdlog::critical("{}", server.status().message());
     return 1;

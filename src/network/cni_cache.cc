@@ -12,6 +12,7 @@
 #include "crio/common/encoding.h"
 #include "crio/common/log.h"
 #include "crio/common/strings.h"
+#include "json_object.h"
 
 namespace crio::network {
 namespace {
@@ -86,13 +87,9 @@ std::string SerializeCacheEntry(const CacheEntry& entry) {
 }
 
 absl::StatusOr<CacheEntry> ParseCacheEntry(std::string_view text, std::string_view source) {
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::exception& error) {
-    return Invalid(source, StrCat("invalid JSON: ", error.what()));
-  }
-  if (!json.is_object()) return Invalid(source, "not a JSON object");
+  absl::StatusOr<nlohmann::json> parsed = ParseJsonObject(text, source);
+  if (!parsed.ok()) return parsed.status();
+  const nlohmann::json& json = *parsed;
   auto string_field = [&](const char* key) -> std::string {
     auto it = json.find(key);
     return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();

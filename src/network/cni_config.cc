@@ -6,23 +6,13 @@
 #include "absl/status/status.h"
 #include "crio/common/atomic_file.h"
 #include "crio/common/strings.h"
+#include "json_object.h"
 
 namespace crio::network {
 namespace {
 
 absl::Status Invalid(std::string_view source, std::string_view what) {
   return absl::InvalidArgumentError(StrCat(source, ": ", what));
-}
-
-absl::StatusOr<nlohmann::json> ParseJsonObject(std::string_view text, std::string_view source) {
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::exception& error) {
-    return Invalid(source, StrCat("invalid JSON: ", error.what()));
-  }
-  if (!json.is_object()) return Invalid(source, "not a JSON object");
-  return json;
 }
 
 const std::string* StringField(const nlohmann::json& object, const char* key) {
@@ -152,6 +142,18 @@ std::vector<int> VersionNumbers(std::string_view version) {
 }
 
 }  // namespace
+
+absl::StatusOr<nlohmann::json> ParseJsonObject(std::string_view text, std::string_view source) {
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& error) {
+    return absl::InvalidArgumentError(StrCat(source, ": ", "invalid JSON: ", error.what()));
+  }
+  if (!json.is_object())
+    return absl::InvalidArgumentError(StrCat(source, ": ", "not a JSON object"));
+  return json;
+}
 
 bool IsSupportedCniVersion(std::string_view version) {
   return std::find(std::begin(kSupportedCniVersions), std::end(kSupportedCniVersions), version) !=

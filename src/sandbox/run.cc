@@ -59,6 +59,12 @@ network::PodNetwork PodNetworkOf(const Sandbox& sandbox) {
   pod.netns = sandbox.net_ns;
   pod.cgroup_path = sandbox.cgroup_parent;
   pod.annotations = ToMap(sandbox.config.annotations());
+  const auto& dns = sandbox.config.dns_config();
+  if (dns.servers_size() + dns.searches_size() + dns.options_size() > 0) {
+    pod.dns = network::DnsConfig{{dns.servers().begin(), dns.servers().end()},
+                                 {dns.searches().begin(), dns.searches().end()},
+                                 {dns.options().begin(), dns.options().end()}};
+  }
   for (const auto& mapping : sandbox.config.port_mappings()) {
     if (mapping.host_port() <= 0) continue;  // only host ports need a mapping
     network::PortMapping port;

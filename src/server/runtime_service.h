@@ -39,17 +39,30 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
                               const runtime::v1::ListPodSandboxRequest* request,
                               runtime::v1::ListPodSandboxResponse* response) override;
   CRIO_STREAM_NOT_YET(StreamPodSandboxes, StreamPodSandboxesRequest, StreamPodSandboxesResponse)
-  CRIO_UNARY_NOT_YET(CreateContainer, CreateContainerRequest, CreateContainerResponse)
-  CRIO_UNARY_NOT_YET(StartContainer, StartContainerRequest, StartContainerResponse)
-  CRIO_UNARY_NOT_YET(StopContainer, StopContainerRequest, StopContainerResponse)
-  CRIO_UNARY_NOT_YET(RemoveContainer, RemoveContainerRequest, RemoveContainerResponse)
-  CRIO_UNARY_NOT_YET(ListContainers, ListContainersRequest, ListContainersResponse)
+  grpc::Status CreateContainer(grpc::ServerContext* context,
+                               const runtime::v1::CreateContainerRequest* request,
+                               runtime::v1::CreateContainerResponse* response) override;
+  grpc::Status StartContainer(grpc::ServerContext* context,
+                              const runtime::v1::StartContainerRequest* request,
+                              runtime::v1::StartContainerResponse* response) override;
+  grpc::Status StopContainer(grpc::ServerContext* context,
+                             const runtime::v1::StopContainerRequest* request,
+                             runtime::v1::StopContainerResponse* response) override;
+  grpc::Status RemoveContainer(grpc::ServerContext* context,
+                               const runtime::v1::RemoveContainerRequest* request,
+                               runtime::v1::RemoveContainerResponse* response) override;
+  grpc::Status ListContainers(grpc::ServerContext* context,
+                              const runtime::v1::ListContainersRequest* request,
+                              runtime::v1::ListContainersResponse* response) override;
   CRIO_STREAM_NOT_YET(StreamContainers, StreamContainersRequest, StreamContainersResponse)
-  CRIO_UNARY_NOT_YET(ContainerStatus, ContainerStatusRequest, ContainerStatusResponse)
+  grpc::Status ContainerStatus(grpc::ServerContext* context,
+                               const runtime::v1::ContainerStatusRequest* request,
+                               runtime::v1::ContainerStatusResponse* response) override;
   CRIO_UNARY_NOT_YET(UpdateContainerResources, UpdateContainerResourcesRequest,
                      UpdateContainerResourcesResponse)
   CRIO_UNARY_NOT_YET(ReopenContainerLog, ReopenContainerLogRequest, ReopenContainerLogResponse)
-  CRIO_UNARY_NOT_YET(ExecSync, ExecSyncRequest, ExecSyncResponse)
+  grpc::Status ExecSync(grpc::ServerContext* context, const runtime::v1::ExecSyncRequest* request,
+                        runtime::v1::ExecSyncResponse* response) override;
   CRIO_UNARY_NOT_YET(Exec, ExecRequest, ExecResponse)
   CRIO_UNARY_NOT_YET(Attach, AttachRequest, AttachResponse)
   CRIO_UNARY_NOT_YET(PortForward, PortForwardRequest, PortForwardResponse)

@@ -74,15 +74,15 @@ TEST(DaemonTest, RuntimeConfigReportsTheCgroupDriver) {
 TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
   Daemon daemon;
   daemon.Start();
-  runtime::v1::StartContainerResponse start_response;
-  grpc::Status status = daemon.runtime().StartContainer(Context().get(), {}, &start_response);
+  runtime::v1::ReopenContainerLogResponse reopen_response;
+  grpc::Status status = daemon.runtime().ReopenContainerLog(Context().get(), {}, &reopen_response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "StartContainer is not supported yet");
+  EXPECT_EQ(status.error_message(), "ReopenContainerLog is not supported yet");
 
-  runtime::v1::CreateContainerResponse create_response;
-  status = daemon.runtime().CreateContainer(Context().get(), {}, &create_response);
+  runtime::v1::UpdateContainerResourcesResponse update_response;
+  status = daemon.runtime().UpdateContainerResources(Context().get(), {}, &update_response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "CreateContainer is not supported yet");
+  EXPECT_EQ(status.error_message(), "UpdateContainerResources is not supported yet");
 
   // A server-streaming RPC ends with the same status.
   auto context = Context();
@@ -95,8 +95,8 @@ TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
 
   // Failed calls are logged at error level with their method and request id.
   EXPECT_TRUE(Eventually(
-      [&] { return daemon.Log().find("Response StartContainer id=") != std::string::npos; }));
-  EXPECT_THAT(daemon.Log(), HasSubstr("error Response CreateContainer id="));
+      [&] { return daemon.Log().find("Response ReopenContainerLog id=") != std::string::npos; }));
+  EXPECT_THAT(daemon.Log(), HasSubstr("error Response UpdateContainerResources id="));
 }
 
 TEST(DaemonTest, ReceiveLimitComesFromTheConfiguration) {

@@ -45,6 +45,14 @@ grpc::Status TryRunPod(TestNode& node, const runtime::v1::PodSandboxConfig& conf
   return status;
 }
 
+grpc::Status StopPod(TestNode& node, const std::string& id) {
+  runtime::v1::StopPodSandboxRequest request;
+  request.set_pod_sandbox_id(id);
+  runtime::v1::StopPodSandboxResponse response;
+  return node.daemon().runtime().StopPodSandbox(Context(std::chrono::seconds(30)).get(), request,
+                                                &response);
+}
+
 int CountFiles(const std::filesystem::path& dir) {
   if (!std::filesystem::exists(dir)) return 0;
   int count = 0;
@@ -282,19 +290,10 @@ TEST_F(PodTest, StopAndRemoveLeaveNothingAndAreIdempotent) {
   ASSERT_EQ(AllocatedAddresses(node_), 1);
   ASSERT_EQ(MountsBelow(node_.namespaces_dir()), 3);  // net, ipc, uts
 
-  runtime::v1::StopPodSandboxRequest stop;
-  stop.set_pod_sandbox_id(id);
-  runtime::v1::StopPodSandboxResponse stopped;
-  ASSERT_TRUE(node_.daemon()
-                  .runtime()
-                  .StopPodSandbox(Context(std::chrono::seconds(30)).get(), stop, &stopped)
-                  .ok());
+  ASSERT_TRUE(StopPod(node_, id).ok());
   EXPECT_EQ(node_.PodStatus(id).status().state(), runtime::v1::SANDBOX_NOTREADY);
   EXPECT_EQ(AllocatedAddresses(node_), 0);
-  EXPECT_TRUE(node_.daemon()
-                  .runtime()
-                  .StopPodSandbox(Context(std::chrono::seconds(30)).get(), stop, &stopped)
-                  .ok());
+  EXPECT_TRUE(StopPod(node_, id).ok());
 
   runtime::v1::RemovePodSandboxRequest remove;
   remove.set_pod_sandbox_id(id);
@@ -325,13 +324,7 @@ TEST_F(PodTest, ListFiltersByIdPrefixStateAndLabels) {
   (*b.mutable_labels())["app"] = "b";
   std::string id_a = node_.RunPod(a);
   std::string id_b = node_.RunPod(b);
-  runtime::v1::StopPodSandboxRequest stop;
-  stop.set_pod_sandbox_id(id_b);
-  runtime::v1::StopPodSandboxResponse stopped;
-  ASSERT_TRUE(node_.daemon()
-                  .runtime()
-                  .StopPodSandbox(Context(std::chrono::seconds(30)).get(), stop, &stopped)
-                  .ok());
+  ASSERT_TRUE(StopPod(node_, id_b).ok());
 
   auto list = [&](const runtime::v1::PodSandboxFilter& filter) {
     runtime::v1::ListPodSandboxRequest request;
@@ -361,14 +354,7 @@ TEST_F(PodTest, PodsSurviveADaemonRestart) {
       runtime::v1::POD);
   std::string with_infra = node_.RunPod(shared);
   std::string stopped_id = node_.RunPod(node_.PodConfig("stopped"));
-  runtime::v1::StopPodSandboxRequest stop;
-  stop.set_pod_sandbox_id(stopped_id);
-  runtime::v1::StopPodSandboxResponse stopped;
-  ASSERT_TRUE(node_.daemon()
-                  .runtime()
-                  .StopPodSandbox(Context(std::chrono::seconds(30)).get(), stop, &stopped)
-                  .ok())
-      << node_.daemon().Log();
+  ASSERT_TRUE(StopPod(node_, stopped_id).ok()) << node_.daemon().Log();
   std::string ip = node_.PodStatus(ready).status().network().ip();
 
   node_.daemon().process().Signal(SIGTERM);

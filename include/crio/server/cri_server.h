@@ -20,6 +20,9 @@ class CniManager;
 namespace crio::sandbox {
 class SandboxManager;
 }
+namespace crio::container {
+class ContainerManager;
+}
 
 namespace crio::server {
 
@@ -31,6 +34,7 @@ class InFlightCalls;
 struct Services {
   image::ImageManager* images = nullptr;
   sandbox::SandboxManager* sandboxes = nullptr;
+  container::ContainerManager* containers = nullptr;
   network::CniManager* cni = nullptr;
 };
 

@@ -1,0 +1,96 @@
+#pragma once
+
+#include "crio/container/container.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "crio/config/holder.h"
+#include "crio/oci/runtime.h"
+
+namespace crio::image {
+class ImageManager;
+}
+namespace crio::oci {
+class ExitWatcher;
+class RuntimeSet;
+}  // namespace crio::oci
+namespace crio::sandbox {
+class SandboxManager;
+}
+namespace crio::storage {
+class Store;
+}
+
+namespace crio::container {
+
+struct ContainerManagerOptions {
+  std::shared_ptr<config::ConfigHolder> config;
+  oci::RuntimeSet* runtimes = nullptr;
+  oci::ExitWatcher* exits = nullptr;
+  storage::Store* store = nullptr;
+  image::ImageManager* images = nullptr;
+  sandbox::SandboxManager* sandboxes = nullptr;
+  std::filesystem::path state_dir;  // one directory (the bundle) per container below it
+};
+
+struct ContainerFilter {
+  std::string id;  // a full id or a prefix
+  std::string pod_id;
+  std::optional<ContainerState> state;
+  std::map<std::string, std::string> labels;
+};
+
+// Containers in pods: create (storage, spec, monitor), start, stop, remove, status, exec-sync,
+// and restore after a restart. Operations on one container are serialized; others run in
+// parallel. Also installs itself as the pod manager's container hooks, so stopping or removing a
+// pod stops or removes its containers first.
+class ContainerManager {
+ public:
+  static absl::StatusOr<std::unique_ptr<ContainerManager>> Open(ContainerManagerOptions options);
+  ~ContainerManager();
+
+  absl::StatusOr<std::string> Create(const std::string& pod_id,
+                                     const runtime::v1::ContainerConfig& config);
+  absl::Status Start(const std::string& id);
+  // The image's stop signal (or SIGTERM), then SIGKILL after `timeout`. Idempotent.
+  absl::Status Stop(const std::string& id, absl::Duration timeout);
+  // Kills a running container, then removes everything of it. NotFound when unknown.
+  absl::Status Remove(const std::string& id);
+  absl::StatusOr<Container> Get(const std::string& id);
+  std::vector<Container> List(const ContainerFilter& filter);
+  absl::StatusOr<oci::ExecSyncResult> ExecSync(const std::string& id,
+                                               const std::vector<std::string>& command,
+                                               absl::Duration timeout);
+
+  struct Entry;
+  explicit ContainerManager(ContainerManagerOptions options) : options_(std::move(options)) {}
+
+ private:
+  absl::Status Recover();
+  std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error);
+  // Folds an exit the monitor recorded into the container's state (persisting it).
+  void Refresh(Container& container);
+  absl::Status StopLocked(Container& container, absl::Duration timeout);
+  absl::Status RemoveLocked(Entry& entry);
+  absl::Status StopPod(const std::string& pod_id);
+  absl::Status RemovePod(const std::string& pod_id);
+  std::vector<std::shared_ptr<Entry>> AllEntries();
+
+  ContainerManagerOptions options_;
+  absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> containers_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> names_ ABSL_GUARDED_BY(mu_);  // reserved name -> id
+};
+
+// "SIGTERM", "TERM" or "15" as a signal number; 0 when unknown.
+int SignalNumber(const std::string& name);
+
+}  // namespace crio::container

@@ -1,0 +1,176 @@
+#pragma once
+
+// Before any system header: see the note on the Signal enum in proto/runtime/v1/api.proto.
+#include "runtime/v1/api.pb.h"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace crio::oci {
+
+// The parts of an OCI image config ({"config": {...}}) that shape a container's spec.
+struct ImageConfigView {
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;      // KEY=value
+  std::vector<std::string> volumes;  // container paths, sorted
+  std::string working_dir;
+  std::string user;
+  std::string stop_signal;
+
+  // A config without a "config" object (or with null members) gives empty fields; malformed JSON
+  // or members of the wrong type are InvalidArgument.
+  static absl::StatusOr<ImageConfigView> Parse(const std::string& image_config_json);
+};
+
+// What a pod gives its containers. The caller fills it from sandbox::Sandbox: oci sits below
+// sandbox and must not include it.
+struct PodContext {
+  std::string pod_id;
+  std::string pod_name;
+  std::string pod_namespace;
+  std::string pod_uid;
+  std::string hostname;
+  std::string cgroup_parent;
+  // Pinned namespace paths; "" means the container stays in the host's.
+  std::string net_ns;
+  std::string ipc_ns;
+  std::string uts_ns;
+  std::string user_ns;
+  // The pod's files; "" when the pod has none.
+  std::string resolv_conf;
+  std::string hostname_file;
+  std::string hosts_file;
+  std::string shm_path;
+  bool host_network = false;
+  bool host_ipc = false;
+  bool host_pid = false;
+  pid_t infra_pid = 0;  // the pause container, when the pod shares one PID namespace
+};
+
+// Which Linux security modules this host has enabled.
+struct HostLsm {
+  bool apparmor = false;
+  bool selinux = false;
+};
+
+// Looks at /sys/kernel/security/apparmor and /sys/fs/selinux/enforce.
+HostLsm DetectHostLsm();
+
+struct SpecInputs {
+  std::string container_id;
+  std::string container_name;  // k8s_<container>_<pod>_<namespace>_<uid>_<attempt>
+  const runtime::v1::ContainerConfig* config = nullptr;
+  const runtime::v1::PodSandboxConfig* pod_config = nullptr;
+  PodContext pod;
+  ImageConfigView image;
+  std::string image_name;
+  std::string image_ref;
+  std::string rootfs;  // the mounted rootfs; /etc/passwd and /etc/group are read from it
+  std::string log_path;
+
+  // From crio.conf.
+  std::vector<std::string> default_capabilities;  // "CHOWN" or "CAP_CHOWN"
+  std::vector<std::string> default_env;           // KEY=value
+  std::vector<std::string> default_ulimits;       // "nofile=1024:2048"
+  int64_t pids_limit = -1;
+  bool read_only = false;
+  bool systemd_cgroup = false;
+  bool no_new_privileges_default = false;
+  std::string image_volumes = "mkdir";           // mkdir | bind | ignore
+  bool privileged_without_host_devices = false;  // the runtime handler's option
+
+  // Seams for tests; the defaults look at the real host.
+  std::function<HostLsm()> lsm_probe;                        // empty: DetectHostLsm
+  std::filesystem::path mountinfo = "/proc/self/mountinfo";  // for propagation checks
+  std::filesystem::path host_dev = "/dev";                   // scanned for privileged containers
+};
+
+struct GeneratedSpec {
+  std::string json;                // config.json
+  std::vector<std::string> notes;  // what was adjusted or ignored, for the caller's log
+};
+
+// The OCI runtime spec (runtime-spec 1.0.2) of a CRI container. It also prepares the rootfs: the
+// working directory and, with image_volumes = mkdir, the image's VOLUME directories are created.
+absl::StatusOr<GeneratedSpec> GenerateContainerSpec(const SpecInputs& in);
+
+// process.args by the Kubernetes rules: a CRI command replaces the image's Entrypoint and drops
+// its Cmd; CRI args replace Cmd.
+std::vector<std::string> ProcessArgs(const runtime::v1::ContainerConfig& config,
+                                     const ImageConfigView& image);
+
+// The environment by CRI-O's precedence, lowest first: `defaults` (crio.conf default_env), the
+// image's Env, the CRI envs. A key appears once, where it first appeared; PATH gets the usual
+// default when nobody set it.
+std::vector<std::string> MergeEnv(
+    const std::vector<std::string>& image_env,
+    const google::protobuf::RepeatedPtrField<runtime::v1::KeyValue>& cri_envs,
+    const std::vector<std::string>& defaults);
+
+struct ResolvedUser {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> additional_gids;  // the primary gid first
+  std::string home = "/";
+};
+
+// The user the container runs as: run_as_user / run_as_username, else the image's User, with
+// run_as_group replacing any group. Names are looked up in the rootfs' /etc/passwd and
+// /etc/group, which are read as if the rootfs were "/" (an absolute symlink stays inside).
+absl::StatusOr<ResolvedUser> ResolveUser(const std::filesystem::path& rootfs,
+                                         const runtime::v1::LinuxContainerSecurityContext& sc,
+                                         const std::string& image_user);
+
+// `path` inside `root`, with every symlink resolved as if `root` were "/": nothing escapes it.
+// Components that do not exist are kept as they are.
+absl::StatusOr<std::filesystem::path> ResolveInRoot(const std::filesystem::path& root,
+                                                    const std::string& path);
+
+// The contents of `path` inside `root` (openat2 RESOLVE_IN_ROOT, or ResolveInRoot where the kernel
+// lacks it). NotFound when it does not exist.
+absl::StatusOr<std::string> ReadFileInRoot(const std::filesystem::path& root,
+                                           const std::string& path);
+
+// Creates `path` inside `root` and its missing parents (0755); only the directories it creates
+// are given to uid:gid.
+absl::Status MkdirAllInRoot(const std::filesystem::path& root, const std::string& path,
+                            uint32_t uid, uint32_t gid);
+
+// "CAP_*" names of the capabilities in this process's bounding set, by number.
+std::vector<std::string> DaemonBoundingCapabilities();
+
+// linux.cgroupsPath of container `id`: "<parent>/crio-<id>" (cgroupfs) or
+// "<parent slice>:crio:<id>" (systemd).
+std::string CgroupsPath(const std::string& cgroup_parent, const std::string& id, bool systemd);
+
+// The pieces GenerateContainerSpec assembles; they live in separate files (spec_security.cc,
+// spec_mounts.cc) and are not meant for other callers.
+namespace spec_internal {
+
+// process.capabilities, noNewPrivileges, apparmorProfile, selinuxLabel, rlimits; linux.seccomp,
+// maskedPaths, readonlyPaths.
+absl::Status AddSecurity(const SpecInputs& in, nlohmann::json& spec,
+                         std::vector<std::string>& notes);
+
+// mounts (and linux.rootfsPropagation); creates image VOLUME directories as configured, owned
+// by `user` as the host sees it (mapped through the pod's user namespace).
+absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool readonly_root,
+                       nlohmann::json& spec);
+
+// linux.devices and linux.resources.devices.
+absl::Status AddDevices(const SpecInputs& in, nlohmann::json& spec);
+
+}  // namespace spec_internal
+
+}  // namespace crio::oci

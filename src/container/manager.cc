@@ -1,0 +1,511 @@
+// Containers: bookkeeping, create, start, stop, remove, exec-sync, restore.
+#include "crio/container/manager.h"
+
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "crio/common/atomic_file.h"
+#include "crio/common/log.h"
+#include "crio/common/strings.h"
+#include "crio/image/image_manager.h"
+#include "crio/oci/exit_watcher.h"
+#include "crio/oci/runtime_set.h"
+#include "crio/oci/spec.h"
+#include "crio/sandbox/manager.h"
+#include "crio/storage/layer_record.h"
+#include "crio/storage/store.h"
+
+namespace crio::container {
+
+struct ContainerManager::Entry {
+  absl::Mutex mu;
+  Container container ABSL_GUARDED_BY(mu);
+  bool removed ABSL_GUARDED_BY(mu) = false;
+};
+
+namespace {
+
+// How long RemoveContainer waits for a container it killed.
+constexpr absl::Duration kRemoveKillWait = absl::Seconds(10);
+
+class Rollback {
+ public:
+  ~Rollback() {
+    if (committed_) return;
+    for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) (*step)();
+  }
+  void Add(std::function<void()> step) { steps_.push_back(std::move(step)); }
+  void Commit() { committed_ = true; }
+
+ private:
+  std::vector<std::function<void()>> steps_;
+  bool committed_ = false;
+};
+
+oci::PodContext PodContextOf(const sandbox::Sandbox& pod) {
+  oci::PodContext context;
+  context.pod_id = pod.id;
+  context.pod_name = pod.config.metadata().name();
+  context.pod_namespace = pod.config.metadata().namespace_();
+  context.pod_uid = pod.config.metadata().uid();
+  context.hostname = pod.hostname;
+  context.cgroup_parent = pod.cgroup_parent;
+  context.net_ns = pod.net_ns.string();
+  context.ipc_ns = pod.ipc_ns.string();
+  context.uts_ns = pod.uts_ns.string();
+  context.user_ns = pod.user_ns.string();
+  context.resolv_conf = pod.resolv_conf_path().string();
+  context.hostname_file = pod.hostname_path().string();
+  context.hosts_file = pod.hosts_path().string();
+  context.shm_path = pod.shm_path.string();
+  context.host_network = pod.host_network();
+  context.host_ipc = pod.host_ipc();
+  context.host_pid = pod.host_pid();
+  context.infra_pid = pod.infra ? pod.infra->pid : 0;
+  return context;
+}
+
+// Where the kubelet wants the log: the pod's log directory joined with the container's
+// log_path; CRI-O's <log_dir>/<pod id>/<container id>.log when the pod names no directory.
+std::string LogPathOf(const sandbox::Sandbox& pod, const runtime::v1::ContainerConfig& config,
+                      const config::Config& settings, const std::string& id) {
+  std::filesystem::path dir = pod.config.log_directory().empty()
+                                  ? std::filesystem::path(settings.crio.log_dir) / pod.id
+                                  : std::filesystem::path(pod.config.log_directory());
+  if (config.log_path().empty()) return (dir / StrCat(id, ".log")).string();
+  return (dir / config.log_path()).string();
+}
+
+}  // namespace
+
+int SignalNumber(const std::string& raw) {
+  if (raw.empty()) return 0;
+  if (raw.find_first_not_of("0123456789") == std::string::npos) return std::stoi(raw);
+  std::string name = raw.rfind("SIG", 0) == 0 ? raw.substr(3) : raw;
+  for (int signal = 1; signal < NSIG; ++signal) {
+    const char* abbrev = sigabbrev_np(signal);
+    if (abbrev != nullptr && name == abbrev) return signal;
+  }
+  return 0;
+}
+
+absl::StatusOr<std::unique_ptr<ContainerManager>> ContainerManager::Open(
+    ContainerManagerOptions options) {
+  std::error_code error;
+  std::filesystem::create_directories(options.state_dir, error);
+  if (error) {
+    return absl::InternalError(StrCat("creating the container state directory ",
+                                      options.state_dir.string(), ": ", error.message()));
+  }
+  auto manager = std::make_unique<ContainerManager>(std::move(options));
+  if (absl::Status recovered = manager->Recover(); !recovered.ok()) return recovered;
+  ContainerManager* self = manager.get();
+  manager->options_.sandboxes->SetContainerHooks(
+      [self](const std::string& pod) { return self->StopPod(pod); },
+      [self](const std::string& pod) { return self->RemovePod(pod); });
+  return manager;
+}
+
+ContainerManager::~ContainerManager() = default;
+
+absl::Status ContainerManager::Recover() {
+  std::vector<std::shared_ptr<Entry>> restored;
+  for (const auto& dir : std::filesystem::directory_iterator(options_.state_dir)) {
+    if (!dir.is_directory()) continue;
+    absl::StatusOr<std::string> text = ReadFile(dir.path() / "container.json");
+    if (!text.ok()) continue;  // a creation that never finished
+    absl::StatusOr<Container> container = ParseContainer(*text);
+    if (!container.ok()) {
+      spdlog::error("Unreadable container state in {}: {}", dir.path().string(),
+                    container.status().message());
+      continue;
+    }
+    auto entry = std::make_shared<Entry>();
+    absl::MutexLock lock(&entry->mu);
+    entry->container = *std::move(container);
+    restored.push_back(std::move(entry));
+  }
+  absl::MutexLock lock(&mu_);
+  for (const auto& entry : restored) {
+    containers_[entry->container.id] = entry;
+    names_[entry->container.name] = entry->container.id;
+  }
+  if (!restored.empty()) spdlog::info("Restored {} container(s)", restored.size());
+  return absl::OkStatus();
+}
+
+std::shared_ptr<ContainerManager::Entry> ContainerManager::Find(const std::string& id_or_prefix,
+                                                                absl::Status* error) {
+  absl::MutexLock lock(&mu_);
+  if (id_or_prefix.empty()) {
+    *error = absl::InvalidArgumentError("container id is empty");
+    return nullptr;
+  }
+  if (auto exact = containers_.find(id_or_prefix); exact != containers_.end()) return exact->second;
+  std::shared_ptr<Entry> match;
+  for (auto it = containers_.lower_bound(id_or_prefix);
+       it != containers_.end() && it->first.compare(0, id_or_prefix.size(), id_or_prefix) == 0;
+       ++it) {
+    if (match != nullptr) {
+      *error = absl::InvalidArgumentError(
+          StrCat("container id prefix \"", id_or_prefix, "\" is ambiguous"));
+      return nullptr;
+    }
+    match = it->second;
+  }
+  if (match == nullptr) {
+    *error = absl::NotFoundError(StrCat("container \"", id_or_prefix, "\" not found"));
+  }
+  return match;
+}
+
+void ContainerManager::Refresh(Container& container) {
+  if (container.state != ContainerState::kRunning && container.state != ContainerState::kCreated) {
+    return;
+  }
+  std::optional<oci::ExitInfo> exit = options_.exits->Wait(container.id, absl::ZeroDuration());
+  if (!exit) return;
+  container.state = ContainerState::kExited;
+  container.exit_code = exit->exit_code;
+  container.finished_at = absl::ToUnixNanos(exit->finished);
+  if (oci::WasOomKilled(container.dir)) {
+    container.reason = "OOMKilled";
+  } else {
+    container.reason = exit->exit_code == 0 ? "Completed" : "Error";
+  }
+  if (absl::Status saved = SaveContainer(container); !saved.ok()) {
+    spdlog::warn("container {}: {}", container.id, saved.message());
+  }
+}
+
+absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
+                                                     const runtime::v1::ContainerConfig& config) {
+  if (!config.has_metadata() || config.metadata().name().empty()) {
+    return absl::InvalidArgumentError("container metadata.name is empty");
+  }
+  if (config.image().image().empty()) {
+    return absl::InvalidArgumentError("container image is empty");
+  }
+  absl::StatusOr<sandbox::Sandbox> pod = options_.sandboxes->Get(pod_id);
+  if (!pod.ok()) return pod.status();
+  if (pod->state != sandbox::SandboxState::kReady) {
+    return absl::FailedPreconditionError(StrCat("pod sandbox ", pod->id, " is not ready"));
+  }
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(pod->runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  std::shared_ptr<const config::Config> settings = options_.config->Get();
+
+  auto entry = std::make_shared<Entry>();
+  absl::MutexLock entry_lock(&entry->mu);
+  Container& container = entry->container;
+  container.id = storage::RandomId();
+  container.name = ReservedContainerName(config.metadata(), pod->config.metadata());
+  container.pod_id = pod->id;
+  container.config = config;
+  container.runtime_handler = pod->runtime_handler;
+  container.created_at = absl::ToUnixNanos(absl::Now());
+  container.dir = options_.state_dir / container.id;
+  container.log_path = LogPathOf(*pod, config, *settings, container.id);
+  container.cgroup_parent = pod->cgroup_parent;
+
+  Rollback rollback;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto taken = names_.find(container.name); taken != names_.end()) {
+      return absl::AlreadyExistsError(StrCat("container name \"", container.name,
+                                             "\" is already reserved for container ",
+                                             taken->second));
+    }
+    names_[container.name] = container.id;
+  }
+  rollback.Add([&] {
+    absl::MutexLock lock(&mu_);
+    names_.erase(container.name);
+  });
+
+  absl::StatusOr<image::ImageInfo> image = options_.images->Status(config.image().image());
+  if (!image.ok()) {
+    if (absl::IsNotFound(image.status())) {
+      return absl::NotFoundError(StrCat("image not known: ", config.image().image()));
+    }
+    return image.status();
+  }
+  container.image_id = image->id;
+  container.image_ref = image->repo_digests.empty() ? image->id : image->repo_digests.front();
+  absl::StatusOr<oci::ImageConfigView> image_config = oci::ImageConfigView::Parse(image->config);
+  if (!image_config.ok()) return image_config.status();
+  container.stop_signal = image_config->stop_signal;
+
+  nlohmann::json metadata = {
+      {"pod-name", pod->name}, {"pod-id", pod->id},      {"image-name", config.image().image()},
+      {"image-id", image->id}, {"name", container.name}, {"created-by", "crio-cpp"}};
+  absl::StatusOr<storage::ContainerRecord> record =
+      options_.store->CreateContainer(container.id, {container.name}, image->id, metadata.dump());
+  if (!record.ok()) return record.status();
+  rollback.Add([&] { (void)options_.store->DeleteContainer(container.id); });
+  absl::StatusOr<std::filesystem::path> rootfs = options_.store->MountContainer(container.id);
+  if (!rootfs.ok()) return rootfs.status();
+
+  std::error_code error;
+  std::filesystem::create_directories(container.dir, error);
+  if (error) {
+    return absl::InternalError(StrCat("creating ", container.dir.string(), ": ", error.message()));
+  }
+  rollback.Add([&] {
+    std::error_code ignored;
+    std::filesystem::remove_all(container.dir, ignored);
+  });
+  std::filesystem::create_directories(std::filesystem::path(container.log_path).parent_path(),
+                                      error);
+
+  oci::SpecInputs inputs;
+  inputs.container_id = container.id;
+  inputs.container_name = container.name;
+  inputs.config = &config;
+  inputs.pod_config = &pod->config;
+  inputs.pod = PodContextOf(*pod);
+  inputs.image = *image_config;
+  inputs.image_name = config.image().image();
+  inputs.image_ref = container.image_ref;
+  inputs.rootfs = rootfs->string();
+  inputs.log_path = container.log_path;
+  inputs.default_capabilities = settings->runtime.default_capabilities;
+  inputs.default_env = settings->runtime.default_env;
+  inputs.default_ulimits = settings->runtime.default_ulimits;
+  inputs.pids_limit = settings->runtime.pids_limit;
+  inputs.read_only = settings->runtime.read_only;
+  inputs.systemd_cgroup = settings->runtime.cgroup_manager == "systemd";
+  inputs.image_volumes = settings->image.image_volumes;
+  absl::StatusOr<oci::GeneratedSpec> spec = oci::GenerateContainerSpec(inputs);
+  if (!spec.ok()) return spec.status();
+  container.notes = spec->notes;
+  for (const std::string& note : spec->notes) spdlog::debug("container {}: {}", container.id, note);
+  if (absl::Status written = WriteFileAtomically(container.dir / "config.json", spec->json);
+      !written.ok()) {
+    return written;
+  }
+
+  oci::CreateOptions create{.id = container.id,
+                            .name = container.name,
+                            .bundle = container.dir,
+                            .log_path = container.log_path,
+                            .persist_dir = container.dir,
+                            .terminal = config.tty(),
+                            .stdin = config.stdin(),
+                            .stdin_once = config.stdin_once(),
+                            .cgroup_parent = pod->cgroup_parent};
+  absl::StatusOr<pid_t> pid = (*runtime)->Create(create);
+  if (!pid.ok()) {
+    (void)(*runtime)->Delete(container.id);
+    (void)(*runtime)->RemoveMonitorCgroup(container.id, pod->cgroup_parent);
+    return pid.status();
+  }
+  container.pid = *pid;
+  container.state = ContainerState::kCreated;
+  if (absl::Status saved = SaveContainer(container); !saved.ok()) {
+    (void)(*runtime)->Kill(container.id, SIGKILL, true);
+    (void)(*runtime)->Delete(container.id);
+    return saved;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    containers_[container.id] = entry;
+  }
+  rollback.Commit();
+  spdlog::info("Created container {} ({})", container.id, container.name);
+  return container.id;
+}
+
+absl::Status ContainerManager::Start(const std::string& id) {
+  absl::Status error;
+  std::shared_ptr<Entry> entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  absl::MutexLock lock(&entry->mu);
+  Container& container = entry->container;
+  if (entry->removed) return absl::NotFoundError(StrCat("container \"", id, "\" not found"));
+  Refresh(container);
+  if (container.state != ContainerState::kCreated) {
+    return absl::FailedPreconditionError(
+        StrCat("container ", container.id, " is not in the created state"));
+  }
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container.runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  // Taken before the process runs: a short-lived one may finish before Start returns.
+  int64_t started_at = absl::ToUnixNanos(absl::Now());
+  if (absl::Status started = (*runtime)->Start(container.id); !started.ok()) {
+    container.state = ContainerState::kExited;
+    container.reason = "Error";
+    container.message = std::string(started.message());
+    container.finished_at = absl::ToUnixNanos(absl::Now());
+    (void)SaveContainer(container);
+    return started;
+  }
+  container.state = ContainerState::kRunning;
+  container.started_at = started_at;
+  Refresh(container);  // it may have finished already
+  return SaveContainer(container);
+}
+
+absl::Status ContainerManager::StopLocked(Container& container, absl::Duration timeout) {
+  Refresh(container);
+  if (container.state == ContainerState::kExited) return absl::OkStatus();
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container.runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  int signal = SignalNumber(container.stop_signal);
+  if (absl::Status stopped = oci::StopContainer(**runtime, *options_.exits, container.id,
+                                                signal == 0 ? SIGTERM : signal, timeout);
+      !stopped.ok()) {
+    return stopped;
+  }
+  Refresh(container);
+  if (container.state != ContainerState::kExited) {
+    // The runtime no longer knows it (it was never started, or vanished): it is not running.
+    container.state = ContainerState::kExited;
+    container.finished_at = absl::ToUnixNanos(absl::Now());
+    container.reason = "Error";
+    container.exit_code = 137;
+    return SaveContainer(container);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContainerManager::Stop(const std::string& id, absl::Duration timeout) {
+  absl::Status error;
+  std::shared_ptr<Entry> entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  absl::MutexLock lock(&entry->mu);
+  if (entry->removed) return absl::NotFoundError(StrCat("container \"", id, "\" not found"));
+  return StopLocked(entry->container, timeout);
+}
+
+absl::Status ContainerManager::RemoveLocked(Entry& entry) {
+  Container& container = entry.container;
+  if (absl::Status stopped = StopLocked(container, absl::ZeroDuration()); !stopped.ok()) {
+    return stopped;
+  }
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container.runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  if (absl::Status deleted = (*runtime)->Delete(container.id); !deleted.ok()) return deleted;
+  // Not from the pod manager: it may be the caller (pod removal), holding the pod's lock.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    if ((*runtime)->RemoveMonitorCgroup(container.id, container.cgroup_parent).ok()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  options_.exits->Forget(container.id);
+  absl::Status storage = options_.store->DeleteContainer(container.id);
+  if (!storage.ok() && !absl::IsNotFound(storage)) return storage;
+  std::error_code error;
+  std::filesystem::remove_all(container.dir, error);
+  if (error) {
+    return absl::InternalError(StrCat("removing ", container.dir.string(), ": ", error.message()));
+  }
+  entry.removed = true;
+  absl::MutexLock lock(&mu_);
+  names_.erase(container.name);
+  containers_.erase(container.id);
+  spdlog::info("Removed container {} ({})", container.id, container.name);
+  return absl::OkStatus();
+}
+
+absl::Status ContainerManager::Remove(const std::string& id) {
+  absl::Status error;
+  std::shared_ptr<Entry> entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  absl::MutexLock lock(&entry->mu);
+  if (entry->removed) return absl::NotFoundError(StrCat("container \"", id, "\" not found"));
+  return RemoveLocked(*entry);
+}
+
+absl::StatusOr<Container> ContainerManager::Get(const std::string& id) {
+  absl::Status error;
+  std::shared_ptr<Entry> entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  absl::MutexLock lock(&entry->mu);
+  if (entry->removed) return absl::NotFoundError(StrCat("container \"", id, "\" not found"));
+  Refresh(entry->container);
+  return entry->container;
+}
+
+std::vector<Container> ContainerManager::List(const ContainerFilter& filter) {
+  std::vector<std::shared_ptr<Entry>> entries;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, entry] : containers_) {
+      if (id.compare(0, filter.id.size(), filter.id) == 0) entries.push_back(entry);
+    }
+  }
+  std::vector<Container> out;
+  for (const auto& entry : entries) {
+    absl::MutexLock lock(&entry->mu);
+    if (entry->removed) continue;
+    Refresh(entry->container);
+    const Container& container = entry->container;
+    if (!filter.pod_id.empty() &&
+        container.pod_id.compare(0, filter.pod_id.size(), filter.pod_id) != 0) {
+      continue;
+    }
+    if (filter.state && container.state != *filter.state) continue;
+    bool labels_match = true;
+    for (const auto& [key, value] : filter.labels) {
+      auto found = container.config.labels().find(key);
+      if (found == container.config.labels().end() || found->second != value) labels_match = false;
+    }
+    if (labels_match) out.push_back(container);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Container& a, const Container& b) { return a.created_at < b.created_at; });
+  return out;
+}
+
+absl::StatusOr<oci::ExecSyncResult> ContainerManager::ExecSync(
+    const std::string& id, const std::vector<std::string>& command, absl::Duration timeout) {
+  if (command.empty()) return absl::InvalidArgumentError("exec command is empty");
+  absl::Status error;
+  std::shared_ptr<Entry> entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  Container snapshot;
+  {
+    absl::MutexLock lock(&entry->mu);
+    if (entry->removed) return absl::NotFoundError(StrCat("container \"", id, "\" not found"));
+    Refresh(entry->container);
+    snapshot = entry->container;
+  }
+  // Not under the container's lock: a long exec must not block status calls.
+  if (snapshot.state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(StrCat("container ", snapshot.id, " is not running"));
+  }
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(snapshot.runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  return (*runtime)->ExecSync(snapshot.id, snapshot.name, snapshot.dir, command, timeout);
+}
+
+std::vector<std::shared_ptr<ContainerManager::Entry>> ContainerManager::AllEntries() {
+  std::vector<std::shared_ptr<Entry>> entries;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, entry] : containers_) entries.push_back(entry);
+  return entries;
+}
+
+absl::Status ContainerManager::StopPod(const std::string& pod_id) {
+  for (const auto& entry : AllEntries()) {
+    absl::MutexLock lock(&entry->mu);
+    if (entry->removed || entry->container.pod_id != pod_id) continue;
+    // The kubelet has already given each container its grace period; what is left is killed.
+    if (absl::Status stopped = StopLocked(entry->container, absl::ZeroDuration()); !stopped.ok()) {
+      return stopped;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContainerManager::RemovePod(const std::string& pod_id) {
+  for (const auto& entry : AllEntries()) {
+    absl::MutexLock lock(&entry->mu);
+    if (entry->removed || entry->container.pod_id != pod_id) continue;
+    if (absl::Status removed = RemoveLocked(*entry); !removed.ok()) return removed;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace crio::container

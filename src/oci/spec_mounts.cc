@@ -1,0 +1,404 @@
+// Mounts and devices of a container.
+
+#include "crio/oci/spec.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crio/common/strings.h"
+
+namespace crio::oci {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// Destinations compare by their normal form: "/etc/hosts/" and "/etc//hosts" are "/etc/hosts".
+std::string NormalDestination(const std::string& path) {
+  std::string out = fs::path(path).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+size_t Depth(const std::string& path) { return StrSplit(path, '/', true).size(); }
+
+json Mount(const std::string& destination, const std::string& type, const std::string& source,
+           json options) {
+  return {{"destination", destination}, {"type", type}, {"source", source}, {"options", options}};
+}
+
+json PodFileMount(const std::string& destination, const std::string& source, bool readonly) {
+  json options = {"rbind", "rprivate", "nosuid", "nodev", "noexec"};
+  options.push_back(readonly ? "ro" : "rw");
+  return Mount(destination, "bind", source, options);
+}
+
+// Undoes the octal escapes (\040 for a space, ...) of /proc/*/mountinfo paths.
+std::string Unescape(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size()) {
+      std::string_view digits = text.substr(i + 1, 3);
+      if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; })) {
+        out.push_back(
+            static_cast<char>((digits[0] - '0') * 64 + (digits[1] - '0') * 8 + (digits[2] - '0')));
+        i += 3;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+bool IsBelow(const std::string& path, const std::string& mount_point) {
+  if (mount_point == "/") return true;
+  return path == mount_point ||
+         (path.size() > mount_point.size() &&
+          path.compare(0, mount_point.size(), mount_point) == 0 && path[mount_point.size()] == '/');
+}
+
+// A slave or shared mount in the container only sees host mounts appear when the host mount it
+// comes from propagates; otherwise the requested propagation would silently not happen.
+absl::Status CheckSourcePropagation(const fs::path& mountinfo, const std::string& host_path,
+                                    bool need_shared) {
+  std::error_code ec;
+  fs::path real = fs::canonical(host_path, ec);
+  if (ec) return absl::InvalidArgumentError(StrCat("resolving ", host_path, ": ", ec.message()));
+  std::ifstream file(mountinfo);
+  if (!file) return absl::InternalError(StrCat("cannot read ", mountinfo.string()));
+  std::string best_point;
+  std::string best_optional;
+  bool found = false;
+  std::string line;
+  while (std::getline(file, line)) {
+    std::vector<std::string_view> fields = StrSplit(line, ' ', true);
+    auto separator = std::find(fields.begin(), fields.end(), "-");
+    if (fields.size() < 7 || separator == fields.end() || separator - fields.begin() < 6) continue;
+    std::string point = Unescape(fields[4]);
+    // Later lines are mounted on top of earlier ones, so ">=" keeps the visible one.
+    if (!IsBelow(real.string(), point) || (found && point.size() < best_point.size())) continue;
+    found = true;
+    best_point = point;
+    best_optional.clear();
+    for (auto it = fields.begin() + 6; it != separator; ++it) StrAppend(&best_optional, *it, " ");
+  }
+  if (!found) return absl::InternalError(StrCat("no mount holds ", real.string()));
+  bool shared = best_optional.find("shared:") != std::string::npos;
+  bool slave = best_optional.find("master:") != std::string::npos;
+  if (need_shared && !shared) {
+    return absl::FailedPreconditionError(
+        StrCat("path ", host_path, " is mounted on ", best_point, " but it is not a shared mount"));
+  }
+  if (!need_shared && !shared && !slave) {
+    return absl::FailedPreconditionError(StrCat("path ", host_path, " is mounted on ", best_point,
+                                                " but it is not a shared or slave mount"));
+  }
+  return absl::OkStatus();
+}
+
+struct DeviceNode {
+  std::string path;  // in the container
+  char type = 'c';
+  int64_t major = 0;
+  int64_t minor = 0;
+  uint32_t mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+bool NodeOf(const std::string& host_path, const std::string& container_path, bool follow,
+            DeviceNode* node) {
+  struct stat st {};
+  int rc = follow ? ::stat(host_path.c_str(), &st) : ::lstat(host_path.c_str(), &st);
+  if (rc != 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) return false;
+  node->path = container_path;
+  node->type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+  node->major = major(st.st_rdev);
+  node->minor = minor(st.st_rdev);
+  node->mode = st.st_mode & 07777;
+  node->uid = st.st_uid;
+  node->gid = st.st_gid;
+  return true;
+}
+
+// Every device node below `host_dir`, as `container_dir` + the same relative path. Symlinks are
+// not followed (they would duplicate nodes or lead out of the tree), and neither are the
+// directories whose nodes the runtime sets up itself.
+std::vector<DeviceNode> DevicesBelow(const fs::path& host_dir, const std::string& container_dir) {
+  static const std::set<std::string> kSkippedDirs = {"pts", "shm", "mqueue", "fd"};
+  std::vector<DeviceNode> nodes;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(host_dir, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    std::error_code type_ec;
+    if (entry.is_symlink(type_ec)) continue;
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory(type_ec)) {
+      if (it.depth() == 0 && kSkippedDirs.count(name) > 0) it.disable_recursion_pending();
+      continue;
+    }
+    // The runtime gives the container its own console.
+    if (it.depth() == 0 && name == "console") continue;
+    std::string relative = entry.path().lexically_relative(host_dir).string();
+    DeviceNode node;
+    std::string container_path = container_dir.back() == '/' ? StrCat(container_dir, relative)
+                                                             : StrCat(container_dir, "/", relative);
+    if (NodeOf(entry.path().string(), container_path, false, &node)) nodes.push_back(node);
+  }
+  std::sort(nodes.begin(), nodes.end(),
+            [](const DeviceNode& a, const DeviceNode& b) { return a.path < b.path; });
+  return nodes;
+}
+
+json DeviceRule(bool allow, const std::string& access, const char* type = nullptr,
+                int64_t major = -1, int64_t minor = -1) {
+  json rule = {{"allow", allow}, {"access", access}};
+  if (type != nullptr) rule["type"] = type;
+  if (major >= 0) rule["major"] = major;
+  if (minor >= 0) rule["minor"] = minor;
+  return rule;
+}
+
+// What every container may use: the nodes the runtime creates in /dev, and its own ptys.
+json DefaultDeviceRules() {
+  return json::array({DeviceRule(false, "rwm"), DeviceRule(true, "rwm", "c", 1, 3),
+                      DeviceRule(true, "rwm", "c", 1, 5), DeviceRule(true, "rwm", "c", 1, 7),
+                      DeviceRule(true, "rwm", "c", 1, 8), DeviceRule(true, "rwm", "c", 1, 9),
+                      DeviceRule(true, "rwm", "c", 5, 0), DeviceRule(true, "rwm", "c", 5, 2),
+                      DeviceRule(true, "rwm", "c", 136)});
+}
+
+}  // namespace
+
+namespace spec_internal {
+
+absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool readonly_root,
+                       json& spec) {
+  const auto& sc = in.config->linux().security_context();
+  const PodContext& pod = in.pod;
+  bool privileged = sc.privileged();
+  HostLsm lsm;
+  bool lsm_known = false;
+
+  // The CRI's mounts first, checked; they also decide which defaults they replace.
+  struct CriMount {
+    std::string destination;
+    json mount;
+  };
+  std::vector<CriMount> cri_mounts;
+  int propagation_level = 0;  // 0 private, 1 slave, 2 shared
+  for (const auto& m : in.config->mounts()) {
+    if (m.container_path().empty() || m.container_path().front() != '/') {
+      return absl::InvalidArgumentError(
+          StrCat("mount container path \"", m.container_path(), "\" is not absolute"));
+    }
+    if (m.has_image() && !m.image().image().empty()) {
+      return absl::UnimplementedError("image volume mounts are not supported yet");
+    }
+    if (m.uidmappings_size() > 0 || m.gidmappings_size() > 0) {
+      return absl::UnimplementedError("ID-mapped mounts are not supported yet");
+    }
+    if (m.recursive_read_only()) {
+      return absl::UnimplementedError("recursive read-only mounts are not supported yet");
+    }
+    if (m.host_path().empty()) {
+      return absl::InvalidArgumentError(StrCat("mount ", m.container_path(), " has no host path"));
+    }
+    struct stat st {};
+    if (::stat(m.host_path().c_str(), &st) != 0) {
+      int err = errno;
+      return absl::InvalidArgumentError(StrCat(
+          "mount host path \"", m.host_path(), "\" ",
+          err == ENOENT ? "does not exist" : StrCat("cannot be used: ", std::strerror(err))));
+    }
+    if (m.selinux_relabel()) {
+      if (!lsm_known) lsm = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
+      lsm_known = true;
+      // Without SELinux there are no labels to change.
+      if (lsm.selinux) {
+        return absl::UnimplementedError("SELinux relabeling of mounts is not supported yet");
+      }
+    }
+    const char* propagation = "rprivate";
+    switch (m.propagation()) {
+      case runtime::v1::PROPAGATION_PRIVATE:
+        break;
+      case runtime::v1::PROPAGATION_HOST_TO_CONTAINER:
+        propagation = "rslave";
+        propagation_level = std::max(propagation_level, 1);
+        if (absl::Status s = CheckSourcePropagation(in.mountinfo, m.host_path(), false); !s.ok()) {
+          return s;
+        }
+        break;
+      case runtime::v1::PROPAGATION_BIDIRECTIONAL:
+        propagation = "rshared";
+        propagation_level = 2;
+        if (absl::Status s = CheckSourcePropagation(in.mountinfo, m.host_path(), true); !s.ok()) {
+          return s;
+        }
+        break;
+      default:
+        return absl::InvalidArgumentError(StrCat("mount ", m.container_path(),
+                                                 ": unknown propagation ",
+                                                 static_cast<int>(m.propagation())));
+    }
+    json options = {"rbind", propagation, m.readonly() ? "ro" : "rw"};
+    std::string destination = NormalDestination(m.container_path());
+    cri_mounts.push_back({destination, Mount(destination, "bind", m.host_path(), options)});
+  }
+  // Parents before children, whatever order the pod spec listed its volumes in.
+  std::stable_sort(cri_mounts.begin(), cri_mounts.end(), [](const CriMount& a, const CriMount& b) {
+    return Depth(a.destination) < Depth(b.destination);
+  });
+  std::set<std::string> cri_destinations;
+  for (const auto& m : cri_mounts) cri_destinations.insert(m.destination);
+
+  json mounts = json::array();
+  auto add_default = [&](json mount) {
+    if (cri_destinations.count(mount["destination"].get<std::string>()) == 0) {
+      mounts.push_back(std::move(mount));
+    }
+  };
+  add_default(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
+  add_default(
+      Mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
+  add_default(Mount("/dev/pts", "devpts", "devpts",
+                    {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
+  std::string shm = pod.host_ipc ? "/dev/shm" : pod.shm_path;
+  if (!shm.empty()) {
+    add_default(Mount("/dev/shm", "bind", shm, {"rbind", "rprivate", "nosuid", "nodev", "noexec"}));
+  } else {
+    add_default(Mount("/dev/shm", "tmpfs", "shm",
+                      {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
+  }
+  // A host-IPC container shares the host's /dev/mqueue mount, as CRI-O does. A fresh mqueue mount
+  // shows the same queues (it belongs to the mounter's IPC namespace, here the host's), so it
+  // serves hosts that have no /dev/mqueue mounted.
+  struct stat mqueue_st {};
+  if (pod.host_ipc && ::stat("/dev/mqueue", &mqueue_st) == 0 && S_ISDIR(mqueue_st.st_mode)) {
+    add_default(
+        Mount("/dev/mqueue", "bind", "/dev/mqueue", {"rbind", "nosuid", "noexec", "nodev"}));
+  } else {
+    add_default(Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
+  }
+  const char* sys_mode = privileged ? "rw" : "ro";
+  add_default(Mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}));
+  add_default(Mount("/sys/fs/cgroup", "cgroup", "cgroup",
+                    {"nosuid", "noexec", "nodev", "relatime", sys_mode}));
+  if (!pod.hostname_file.empty()) {
+    add_default(PodFileMount("/etc/hostname", pod.hostname_file, readonly_root));
+  }
+  if (!pod.hosts_file.empty())
+    add_default(PodFileMount("/etc/hosts", pod.hosts_file, readonly_root));
+  if (!pod.resolv_conf.empty()) {
+    add_default(PodFileMount("/etc/resolv.conf", pod.resolv_conf, readonly_root));
+  }
+  for (auto& m : cri_mounts) mounts.push_back(std::move(m.mount));
+  spec["mounts"] = mounts;
+  if (propagation_level == 1) spec["linux"]["rootfsPropagation"] = "rslave";
+  if (propagation_level == 2) spec["linux"]["rootfsPropagation"] = "rshared";
+
+  // Image VOLUMEs: a volume the pod mounts over needs nothing from us.
+  if (in.image_volumes == "ignore") return absl::OkStatus();
+  if (in.image_volumes != "mkdir" && in.image_volumes != "bind") {
+    return absl::InvalidArgumentError(
+        StrCat("unknown image_volumes mode \"", in.image_volumes, "\""));
+  }
+  for (const auto& volume : in.image.volumes) {
+    std::string destination = NormalDestination(volume.front() == '/' ? volume : "/" + volume);
+    if (cri_destinations.count(destination) > 0) continue;
+    if (in.image_volumes == "bind") {
+      return absl::UnimplementedError("image_volumes = bind is not supported yet");
+    }
+    if (absl::Status s = MkdirAllInRoot(in.rootfs, destination, user.uid, user.gid); !s.ok()) {
+      return absl::Status(s.code(), StrCat("image volume ", destination, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddDevices(const SpecInputs& in, json& spec) {
+  const auto& sc = in.config->linux().security_context();
+  std::vector<DeviceNode> nodes;
+  json rules;
+  if (sc.privileged() && !in.privileged_without_host_devices) {
+    nodes = DevicesBelow(in.host_dev, "/dev");
+    rules = json::array({DeviceRule(true, "rwm")});
+  } else {
+    rules = DefaultDeviceRules();
+  }
+
+  // Dropping them would start a container without the hardware it was scheduled for.
+  if (in.config->cdi_devices_size() > 0) {
+    return absl::UnimplementedError("CDI devices are not supported yet");
+  }
+  for (const auto& device : in.config->devices()) {
+    std::string access = device.permissions().empty() ? "rwm" : device.permissions();
+    if (access.find_first_not_of("rwm") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          StrCat("device ", device.host_path(), ": invalid permissions \"", access, "\""));
+    }
+    const std::string& container_path =
+        device.container_path().empty() ? device.host_path() : device.container_path();
+    if (container_path.empty() || container_path.front() != '/') {
+      return absl::InvalidArgumentError(
+          StrCat("device container path \"", container_path, "\" is not absolute"));
+    }
+    struct stat st {};
+    if (::stat(device.host_path().c_str(), &st) != 0) {
+      return absl::InvalidArgumentError(
+          StrCat("device \"", device.host_path(), "\" does not exist"));
+    }
+    std::vector<DeviceNode> found;
+    if (S_ISDIR(st.st_mode)) {
+      found = DevicesBelow(device.host_path(), container_path);
+    } else {
+      DeviceNode node;
+      if (!NodeOf(device.host_path(), container_path, true, &node)) {
+        return absl::InvalidArgumentError(
+            StrCat("\"", device.host_path(), "\" is not a character or block device"));
+      }
+      found.push_back(node);
+    }
+    for (const auto& node : found) {
+      rules.push_back(
+          DeviceRule(true, access, node.type == 'c' ? "c" : "b", node.major, node.minor));
+      // A later request for the same path replaces the earlier node (a host device, say).
+      nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
+                                 [&](const DeviceNode& n) { return n.path == node.path; }),
+                  nodes.end());
+      nodes.push_back(node);
+    }
+  }
+
+  json devices = json::array();
+  for (const auto& n : nodes) {
+    devices.push_back({{"path", n.path},
+                       {"type", std::string(1, n.type)},
+                       {"major", n.major},
+                       {"minor", n.minor},
+                       {"fileMode", n.mode},
+                       {"uid", n.uid},
+                       {"gid", n.gid}});
+  }
+  spec["linux"]["devices"] = devices;
+  spec["linux"]["resources"]["devices"] = rules;
+  return absl::OkStatus();
+}
+
+}  // namespace spec_internal
+}  // namespace crio::oci

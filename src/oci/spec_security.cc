@@ -1,0 +1,353 @@
+// Capabilities, LSM profiles, seccomp, masked paths and resource limits of a container.
+
+#include "crio/oci/spec.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crio/common/strings.h"
+
+namespace crio::oci {
+namespace {
+
+using nlohmann::json;
+using Caps = std::bitset<64>;
+using ProfileType = runtime::v1::SecurityProfile::ProfileType;
+
+// Indexed by capability number (linux/capability.h).
+// clang-format off
+constexpr std::array<std::string_view, 41> kCapabilityNames = {
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID",                    //  0-4
+    "KILL", "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE",                          //  5-9
+    "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK",           // 10-14
+    "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE",                // 15-19
+    "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE",                  // 20-24
+    "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",                     // 25-29
+    "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",                 // 30-34
+    "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",                     // 35-39
+    "CHECKPOINT_RESTORE"};                                                             // 40
+// clang-format on
+
+// What Kubernetes hides from (masked) or freezes for (read-only) unprivileged containers when the
+// kubelet does not say otherwise.
+const std::vector<std::string> kMaskedPaths = {"/proc/asound",
+                                               "/proc/acpi",
+                                               "/proc/kcore",
+                                               "/proc/keys",
+                                               "/proc/latency_stats",
+                                               "/proc/timer_list",
+                                               "/proc/timer_stats",
+                                               "/proc/sched_debug",
+                                               "/proc/scsi",
+                                               "/sys/firmware",
+                                               "/sys/devices/virtual/powercap"};
+const std::vector<std::string> kReadonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                 "/proc/sysrq-trigger"};
+
+struct Rlimit {
+  std::string_view name;
+  std::string_view type;
+};
+constexpr std::array<Rlimit, 16> kRlimits = {{{"as", "RLIMIT_AS"},
+                                              {"core", "RLIMIT_CORE"},
+                                              {"cpu", "RLIMIT_CPU"},
+                                              {"data", "RLIMIT_DATA"},
+                                              {"fsize", "RLIMIT_FSIZE"},
+                                              {"locks", "RLIMIT_LOCKS"},
+                                              {"memlock", "RLIMIT_MEMLOCK"},
+                                              {"msgqueue", "RLIMIT_MSGQUEUE"},
+                                              {"nice", "RLIMIT_NICE"},
+                                              {"nofile", "RLIMIT_NOFILE"},
+                                              {"nproc", "RLIMIT_NPROC"},
+                                              {"rss", "RLIMIT_RSS"},
+                                              {"rtprio", "RLIMIT_RTPRIO"},
+                                              {"rttime", "RLIMIT_RTTIME"},
+                                              {"sigpending", "RLIMIT_SIGPENDING"},
+                                              {"stack", "RLIMIT_STACK"}}};
+
+std::string Upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsAll(std::string_view name) { return Upper(name) == "ALL"; }
+
+absl::StatusOr<int> CapabilityNumber(std::string_view name) {
+  std::string upper = Upper(name);
+  std::string_view bare = upper;
+  if (bare.substr(0, 4) == "CAP_") bare.remove_prefix(4);
+  for (size_t i = 0; i < kCapabilityNames.size(); ++i) {
+    if (kCapabilityNames[i] == bare) return static_cast<int>(i);
+  }
+  return absl::InvalidArgumentError(StrCat("unknown capability \"", name, "\""));
+}
+
+Caps BoundingSet() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapBnd:", 0) != 0) continue;
+    std::string_view hex = line;
+    hex.remove_prefix(7);
+    while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.front())))
+      hex.remove_prefix(1);
+    uint64_t mask = 0;
+    std::from_chars(hex.data(), hex.data() + hex.size(), mask, 16);
+    return Caps(mask);
+  }
+  return Caps();
+}
+
+json CapabilityNames(const Caps& caps) {
+  json names = json::array();
+  for (size_t i = 0; i < kCapabilityNames.size(); ++i) {
+    if (caps.test(i)) names.push_back(StrCat("CAP_", kCapabilityNames[i]));
+  }
+  return names;
+}
+
+template <class Names>
+absl::Status AddNames(const Names& names, Caps& caps, bool set) {
+  for (const auto& name : names) {
+    if (IsAll(name)) continue;
+    absl::StatusOr<int> number = CapabilityNumber(name);
+    if (!number.ok()) return number.status();
+    caps.set(static_cast<size_t>(*number), set);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Caps> ContainerCapabilities(const SpecInputs& in) {
+  const auto& sc = in.config->linux().security_context();
+  Caps bounding = BoundingSet();
+  if (sc.privileged()) return bounding;
+  const auto& requested = sc.capabilities();
+  if (requested.add_ambient_capabilities_size() > 0) {
+    return absl::UnimplementedError("ambient capabilities are not supported yet");
+  }
+  Caps caps;
+  if (absl::Status s = AddNames(in.default_capabilities, caps, true); !s.ok()) {
+    return absl::InvalidArgumentError(StrCat("default_capabilities: ", s.message()));
+  }
+  auto has_all = [](const auto& names) { return std::any_of(names.begin(), names.end(), IsAll); };
+  // "ALL" means what we can hand out: a capability outside our own bounding set cannot be granted.
+  if (has_all(requested.add_capabilities())) caps = bounding;
+  if (has_all(requested.drop_capabilities())) caps.reset();
+  if (absl::Status s = AddNames(requested.add_capabilities(), caps, true); !s.ok()) return s;
+  if (absl::Status s = AddNames(requested.drop_capabilities(), caps, false); !s.ok()) return s;
+  return caps;
+}
+
+struct Profile {
+  bool set = false;
+  ProfileType type = runtime::v1::SecurityProfile::Unconfined;
+  std::string ref;
+};
+
+// The deprecated string selectors ("runtime/default", "unconfined", "localhost/<ref>") are what
+// older kubelets send; the structured field wins when present.
+absl::StatusOr<Profile> SelectProfile(bool has_field, const runtime::v1::SecurityProfile& field,
+                                      const std::string& legacy, const char* what) {
+  Profile p;
+  if (has_field) {
+    p.set = true;
+    p.type = field.profile_type();
+    p.ref = field.localhost_ref();
+    return p;
+  }
+  if (legacy.empty()) return p;
+  p.set = true;
+  if (legacy == "unconfined") {
+    p.type = runtime::v1::SecurityProfile::Unconfined;
+  } else if (legacy == "runtime/default" || legacy == "docker/default") {
+    p.type = runtime::v1::SecurityProfile::RuntimeDefault;
+  } else if (legacy.rfind("localhost/", 0) == 0) {
+    p.type = runtime::v1::SecurityProfile::Localhost;
+    p.ref = legacy.substr(10);
+  } else {
+    return absl::InvalidArgumentError(StrCat("unknown ", what, " profile \"", legacy, "\""));
+  }
+  return p;
+}
+
+// The deprecated selectors are still what older kubelets fill in, so they are read on purpose.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+const std::string& LegacySeccomp(const runtime::v1::LinuxContainerSecurityContext& sc) {
+  return sc.seccomp_profile_path();
+}
+const std::string& LegacyAppArmor(const runtime::v1::LinuxContainerSecurityContext& sc) {
+  return sc.apparmor_profile();
+}
+#pragma GCC diagnostic pop
+
+absl::Status AddSeccomp(const runtime::v1::LinuxContainerSecurityContext& sc) {
+  // Privileged containers run without a filter, as with every other CRI runtime.
+  if (sc.privileged()) return absl::OkStatus();
+  absl::StatusOr<Profile> p =
+      SelectProfile(sc.has_seccomp(), sc.seccomp(), LegacySeccomp(sc), "seccomp");
+  if (!p.ok()) return p.status();
+  if (!p->set || p->type == runtime::v1::SecurityProfile::Unconfined) return absl::OkStatus();
+  // Refusing beats running unconfined when the pod asked for a filter.
+  return absl::UnimplementedError(StrCat("seccomp profile ",
+                                         runtime::v1::SecurityProfile::ProfileType_Name(p->type),
+                                         " is not supported yet"));
+}
+
+absl::Status AddAppArmor(const runtime::v1::LinuxContainerSecurityContext& sc, const HostLsm& lsm,
+                         json& process, std::vector<std::string>& notes) {
+  absl::StatusOr<Profile> p =
+      SelectProfile(sc.has_apparmor(), sc.apparmor(), LegacyAppArmor(sc), "apparmor");
+  if (!p.ok()) return p.status();
+  if (!p->set) return absl::OkStatus();
+  if (!lsm.apparmor) {
+    if (p->type != runtime::v1::SecurityProfile::Unconfined) {
+      notes.push_back("apparmor profile ignored: AppArmor is not enabled on this host");
+    }
+    return absl::OkStatus();
+  }
+  switch (p->type) {
+    case runtime::v1::SecurityProfile::Unconfined:
+      process["apparmorProfile"] = "unconfined";
+      return absl::OkStatus();
+    case runtime::v1::SecurityProfile::Localhost: {
+      std::string name = p->ref;
+      if (name.rfind("localhost/", 0) == 0) name.erase(0, 10);
+      if (name.empty())
+        return absl::InvalidArgumentError("apparmor profile Localhost names no profile");
+      process["apparmorProfile"] = name;
+      return absl::OkStatus();
+    }
+    default:
+      // Kubernetes leaves privileged containers unconfined unless they name a profile.
+      if (sc.privileged()) return absl::OkStatus();
+      return absl::UnimplementedError("apparmor profile RuntimeDefault is not supported yet");
+  }
+}
+
+void AddSelinux(const runtime::v1::LinuxContainerSecurityContext& sc, const HostLsm& lsm,
+                json& process, std::vector<std::string>& notes) {
+  const auto& o = sc.selinux_options();
+  if (o.user().empty() && o.role().empty() && o.type().empty() && o.level().empty()) return;
+  if (!lsm.selinux) {
+    notes.push_back("selinux options ignored: SELinux is not enabled on this host");
+    return;
+  }
+  // Missing parts take the usual container defaults of the targeted policy.
+  std::string label = StrCat(o.user().empty() ? "system_u" : o.user(), ":",
+                             o.role().empty() ? "system_r" : o.role(), ":",
+                             o.type().empty() ? "container_t" : o.type());
+  if (!o.level().empty()) StrAppend(&label, ":", o.level());
+  process["selinuxLabel"] = label;
+}
+
+absl::StatusOr<uint64_t> RlimitValue(std::string_view text) {
+  // -1 is how Docker's --ulimit and crio.conf spell "unlimited".
+  if (text == "-1") return std::numeric_limits<uint64_t>::max();
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return absl::InvalidArgumentError(StrCat("\"", text, "\" is not a limit"));
+  }
+  return value;
+}
+
+absl::StatusOr<json> Rlimits(const std::vector<std::string>& ulimits) {
+  json out = json::array();
+  for (const auto& entry : ulimits) {
+    auto bad = [&entry](std::string_view why) {
+      return absl::InvalidArgumentError(StrCat("default_ulimits entry \"", entry, "\": ", why));
+    };
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos) return bad("expected name=soft:hard");
+    std::string_view name = std::string_view(entry).substr(0, eq);
+    std::string_view values = std::string_view(entry).substr(eq + 1);
+    auto it = std::find_if(kRlimits.begin(), kRlimits.end(),
+                           [&](const Rlimit& r) { return r.name == name; });
+    if (it == kRlimits.end()) return bad("unknown resource");
+    size_t colon = values.find(':');
+    absl::StatusOr<uint64_t> soft = RlimitValue(values.substr(0, colon));
+    absl::StatusOr<uint64_t> hard =
+        colon == std::string_view::npos ? soft : RlimitValue(values.substr(colon + 1));
+    if (!soft.ok()) return bad(View(soft.status().message()));
+    if (!hard.ok()) return bad(View(hard.status().message()));
+    if (*soft > *hard) return bad("the soft limit is above the hard limit");
+    for (auto& existing : out) {
+      if (existing["type"] == it->type) return bad("resource given twice");
+    }
+    out.push_back({{"type", it->type}, {"soft", *soft}, {"hard", *hard}});
+  }
+  return out;
+}
+
+}  // namespace
+
+HostLsm DetectHostLsm() {
+  struct stat st {};
+  HostLsm lsm;
+  lsm.apparmor = ::stat("/sys/kernel/security/apparmor", &st) == 0;
+  lsm.selinux = ::stat("/sys/fs/selinux/enforce", &st) == 0;
+  return lsm;
+}
+
+std::vector<std::string> DaemonBoundingCapabilities() {
+  return CapabilityNames(BoundingSet()).get<std::vector<std::string>>();
+}
+
+namespace spec_internal {
+
+absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::string>& notes) {
+  const auto& sc = in.config->linux().security_context();
+  json& process = spec["process"];
+
+  absl::StatusOr<Caps> caps = ContainerCapabilities(in);
+  if (!caps.ok()) return caps.status();
+  json names = CapabilityNames(*caps);
+  process["capabilities"] = {{"bounding", names},
+                             {"effective", names},
+                             {"permitted", names},
+                             {"inheritable", json::array()},
+                             {"ambient", json::array()}};
+  // A privileged container may escalate by definition; the crio.conf default applies to the rest.
+  process["noNewPrivileges"] =
+      sc.no_new_privs() || (in.no_new_privileges_default && !sc.privileged());
+
+  absl::StatusOr<json> rlimits = Rlimits(in.default_ulimits);
+  if (!rlimits.ok()) return rlimits.status();
+  if (!rlimits->empty()) process["rlimits"] = *rlimits;
+
+  if (absl::Status s = AddSeccomp(sc); !s.ok()) return s;
+  HostLsm lsm = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
+  if (absl::Status s = AddAppArmor(sc, lsm, process, notes); !s.ok()) return s;
+  AddSelinux(sc, lsm, process, notes);
+
+  if (!sc.privileged()) {
+    json& linux_section = spec["linux"];
+    linux_section["maskedPaths"] =
+        sc.masked_paths_size() > 0
+            ? std::vector<std::string>(sc.masked_paths().begin(), sc.masked_paths().end())
+            : kMaskedPaths;
+    linux_section["readonlyPaths"] =
+        sc.readonly_paths_size() > 0
+            ? std::vector<std::string>(sc.readonly_paths().begin(), sc.readonly_paths().end())
+            : kReadonlyPaths;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace spec_internal
+}  // namespace crio::oci

@@ -1,0 +1,223 @@
+// Containers in pods end to end: the real daemon, conmon, runc and the busybox image from the
+// local registry, in a test-owned network namespace (see support/node.h).
+#include "node.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "crio/common/strings.h"
+
+namespace crio::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ContainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    runtime::v1::PullImageRequest pull;
+    pull.mutable_image()->set_image(node_.busybox_image());
+    runtime::v1::PullImageResponse pulled;
+    ASSERT_TRUE(node_.daemon()
+                    .image()
+                    .PullImage(Context(std::chrono::seconds(60)).get(), pull, &pulled)
+                    .ok());
+    pod_config_ = node_.PodConfig("ctr-pod");
+    pod_id_ = node_.RunPod(pod_config_);
+    ASSERT_FALSE(pod_id_.empty());
+  }
+
+  runtime::v1::ContainerConfig Config(const std::string& name, std::vector<std::string> command) {
+    runtime::v1::ContainerConfig config;
+    config.mutable_metadata()->set_name(name);
+    config.mutable_image()->set_image(node_.busybox_image());
+    for (const auto& arg : command) config.add_command(arg);
+    config.set_log_path(name + ".log");
+    // As the kubelet does: the container's namespace modes are the pod's.
+    *config.mutable_linux()->mutable_security_context()->mutable_namespace_options() =
+        pod_config_.linux().security_context().namespace_options();
+    return config;
+  }
+
+  grpc::Status TryCreate(const runtime::v1::ContainerConfig& config, std::string* id) {
+    runtime::v1::CreateContainerRequest request;
+    request.set_pod_sandbox_id(pod_id_);
+    *request.mutable_config() = config;
+    *request.mutable_sandbox_config() = pod_config_;
+    runtime::v1::CreateContainerResponse response;
+    grpc::Status status = node_.daemon().runtime().CreateContainer(
+        Context(std::chrono::seconds(60)).get(), request, &response);
+    *id = response.container_id();
+    return status;
+  }
+
+  std::string CreateAndStart(const runtime::v1::ContainerConfig& config) {
+    std::string id;
+    grpc::Status created = TryCreate(config, &id);
+    EXPECT_TRUE(created.ok()) << created.error_message() << "\n" << node_.daemon().Log();
+    runtime::v1::StartContainerRequest start;
+    start.set_container_id(id);
+    runtime::v1::StartContainerResponse started;
+    grpc::Status status = node_.daemon().runtime().StartContainer(
+        Context(std::chrono::seconds(30)).get(), start, &started);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return id;
+  }
+
+  runtime::v1::ContainerStatus Status(const std::string& id) {
+    runtime::v1::ContainerStatusRequest request;
+    request.set_container_id(id);
+    runtime::v1::ContainerStatusResponse response;
+    grpc::Status status =
+        node_.daemon().runtime().ContainerStatus(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.status();
+  }
+
+  runtime::v1::ExecSyncResponse Exec(const std::string& id, std::vector<std::string> command) {
+    runtime::v1::ExecSyncRequest request;
+    request.set_container_id(id);
+    for (const auto& arg : command) request.add_cmd(arg);
+    request.set_timeout(10);
+    runtime::v1::ExecSyncResponse response;
+    grpc::Status status = node_.daemon().runtime().ExecSync(Context(std::chrono::seconds(20)).get(),
+                                                            request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  TestNode node_;
+  runtime::v1::PodSandboxConfig pod_config_;
+  std::string pod_id_;
+};
+
+TEST_F(ContainerTest, RunsToCompletionWithExitCodeReasonAndLogs) {
+  std::string id =
+      CreateAndStart(Config("oneshot", {"sh", "-c", "echo hello; echo oops >&2; exit 3"}));
+  ASSERT_TRUE(Eventually([&] { return Status(id).state() == runtime::v1::CONTAINER_EXITED; }));
+  runtime::v1::ContainerStatus status = Status(id);
+  EXPECT_EQ(status.exit_code(), 3);
+  EXPECT_EQ(status.reason(), "Error");
+  EXPECT_GT(status.started_at(), 0);
+  EXPECT_GE(status.finished_at(), status.started_at());
+  EXPECT_EQ(status.log_path(), pod_config_.log_directory() + "/oneshot.log");
+  std::string log = ReadAll(status.log_path());
+  EXPECT_THAT(log, HasSubstr(" stdout F hello\n"));
+  EXPECT_THAT(log, HasSubstr(" stderr F oops\n"));
+
+  std::string ok = CreateAndStart(Config("fine", {"true"}));
+  ASSERT_TRUE(Eventually([&] { return Status(ok).state() == runtime::v1::CONTAINER_EXITED; }));
+  EXPECT_EQ(Status(ok).exit_code(), 0);
+  EXPECT_EQ(Status(ok).reason(), "Completed");
+}
+
+TEST_F(ContainerTest, SharesThePodNetworkAndHostnameAndExecSyncWorks) {
+  std::string id = CreateAndStart(Config("sleeper", {"sleep", "1000"}));
+  EXPECT_EQ(Status(id).state(), runtime::v1::CONTAINER_RUNNING);
+  EXPECT_EQ(Exec(id, {"hostname"}).stdout(), "ctr-pod\n");
+  std::string pod_ip = node_.PodStatus(pod_id_).status().network().ip();
+  EXPECT_THAT(Exec(id, {"ip", "-4", "addr", "show", "eth0"}).stdout(), HasSubstr(pod_ip + "/16"));
+  runtime::v1::ExecSyncResponse failing = Exec(id, {"sh", "-c", "echo out; echo err >&2; exit 7"});
+  EXPECT_EQ(failing.exit_code(), 7);
+  EXPECT_EQ(failing.stdout(), "out\n");
+  EXPECT_EQ(failing.stderr(), "err\n");
+}
+
+TEST_F(ContainerTest, UserEnvAndWorkingDirFollowTheConfig) {
+  runtime::v1::ContainerConfig config = Config("who", {"sleep", "1000"});
+  config.mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(1234);
+  auto* env = config.add_envs();
+  env->set_key("GREETING");
+  env->set_value("hi there");
+  config.set_working_dir("/tmp/work");
+  std::string id = CreateAndStart(config);
+  EXPECT_EQ(Exec(id, {"id", "-u"}).stdout(), "1234\n");
+  EXPECT_EQ(Exec(id, {"sh", "-c", "echo $GREETING"}).stdout(), "hi there\n");
+  EXPECT_EQ(Exec(id, {"pwd"}).stdout(), "/tmp/work\n");
+}
+
+TEST_F(ContainerTest, StopRemoveAndPodRemovalTakeContainersAway) {
+  std::string id = CreateAndStart(Config("stopme", {"sleep", "1000"}));
+  runtime::v1::StopContainerRequest stop;
+  stop.set_container_id(id);
+  stop.set_timeout(1);
+  runtime::v1::StopContainerResponse stopped;
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .StopContainer(Context(std::chrono::seconds(30)).get(), stop, &stopped)
+                  .ok());
+  runtime::v1::ContainerStatus status = Status(id);
+  EXPECT_EQ(status.state(), runtime::v1::CONTAINER_EXITED);
+  // sleep is its PID namespace's init and has no SIGTERM handler, so the kernel drops SIGTERM:
+  // only the SIGKILL after the timeout ends it.
+  EXPECT_EQ(status.exit_code(), 128 + SIGKILL);
+  EXPECT_EQ(status.reason(), "Error");
+  EXPECT_TRUE(node_.daemon()
+                  .runtime()
+                  .StopContainer(Context(std::chrono::seconds(30)).get(), stop, &stopped)
+                  .ok());
+
+  runtime::v1::RemoveContainerRequest remove;
+  remove.set_container_id(id);
+  runtime::v1::RemoveContainerResponse removed;
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .RemoveContainer(Context(std::chrono::seconds(30)).get(), remove, &removed)
+                  .ok());
+  runtime::v1::ListContainersResponse listed;
+  ASSERT_TRUE(node_.daemon().runtime().ListContainers(Context().get(), {}, &listed).ok());
+  EXPECT_EQ(listed.containers_size(), 0);
+
+  std::string running = CreateAndStart(Config("with-pod", {"sleep", "1000"}));
+  int pid =
+      nlohmann::json::parse([&] {
+        runtime::v1::ContainerStatusRequest request;
+        request.set_container_id(running);
+        request.set_verbose(true);
+        runtime::v1::ContainerStatusResponse response;
+        EXPECT_TRUE(
+            node_.daemon().runtime().ContainerStatus(Context().get(), request, &response).ok());
+        return response.info().at("info");
+      }())["pid"]
+          .get<int>();
+  ASSERT_GT(pid, 0);
+  node_.StopAndRemovePod(pod_id_);
+  EXPECT_FALSE(std::filesystem::exists(StrCat("/proc/", pid)));
+  ASSERT_TRUE(node_.daemon().runtime().ListContainers(Context().get(), {}, &listed).ok());
+  EXPECT_EQ(listed.containers_size(), 0);
+}
+
+TEST_F(ContainerTest, DuplicateNameAndUnknownImageAreRefused) {
+  runtime::v1::ContainerConfig config = Config("dup", {"sleep", "1000"});
+  std::string first;
+  ASSERT_TRUE(TryCreate(config, &first).ok());
+  std::string second;
+  grpc::Status again = TryCreate(config, &second);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(again.error_message(), HasSubstr(first));
+
+  runtime::v1::ContainerConfig missing = Config("missing", {"true"});
+  missing.mutable_image()->set_image("127.0.0.1:1/not/there:1");
+  grpc::Status unknown = TryCreate(missing, &second);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(unknown.error_message(), HasSubstr("image not known"));
+}
+
+TEST_F(ContainerTest, ContainersKeepTheirStatesAcrossADaemonRestart) {
+  std::string running = CreateAndStart(Config("keeps-running", {"sleep", "1000"}));
+  std::string exited = CreateAndStart(Config("keeps-exited", {"sh", "-c", "exit 4"}));
+  ASSERT_TRUE(Eventually([&] { return Status(exited).state() == runtime::v1::CONTAINER_EXITED; }));
+  node_.daemon().process().Signal(SIGTERM);
+  ASSERT_TRUE(node_.daemon().process().Wait(std::chrono::seconds(15)).has_value());
+  node_.daemon().Start();
+  EXPECT_EQ(Status(running).state(), runtime::v1::CONTAINER_RUNNING);
+  EXPECT_EQ(Status(exited).state(), runtime::v1::CONTAINER_EXITED);
+  EXPECT_EQ(Status(exited).exit_code(), 4);
+  EXPECT_EQ(Exec(running, {"echo", "still here"}).stdout(), "still here\n");
+}
+
+}  // namespace
+}  // namespace crio::testing

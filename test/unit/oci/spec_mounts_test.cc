@@ -1,0 +1,373 @@
+#include "crio/oci/spec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace crio::oci {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+void WriteFile(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << content;
+}
+
+class MountsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/crio-spec-mounts-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    rootfs_ = dir_ / "rootfs";
+    host_ = dir_ / "host";
+    fs::create_directories(rootfs_);
+    fs::create_directories(host_ / "data/sub");
+    WriteFile(host_ / "hosts", "127.0.0.1 localhost\n");
+
+    config_.mutable_metadata()->set_name("app");
+    config_.add_command("/bin/app");
+    sc()->mutable_namespace_options()->set_pid(runtime::v1::CONTAINER);
+    in_.container_id = "c1";
+    in_.config = &config_;
+    in_.pod_config = &pod_config_;
+    in_.pod.net_ns = "/var/run/netns/p";
+    in_.pod.ipc_ns = "/var/run/ipcns/p";
+    in_.pod.uts_ns = "/var/run/utsns/p";
+    in_.pod.shm_path = "/run/pods/p/shm";
+    in_.pod.hostname_file = "/run/pods/p/hostname";
+    in_.pod.hosts_file = "/run/pods/p/hosts";
+    in_.pod.resolv_conf = "/run/pods/p/resolv.conf";
+    in_.rootfs = rootfs_;
+    in_.lsm_probe = [this] { return lsm_; };
+    // The host as these tests want it: "/" private, host_/shared shared, host_/slave a slave.
+    in_.mountinfo = dir_ / "mountinfo";
+    WriteFile(in_.mountinfo,
+              "21 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+              "30 21 0:30 / " +
+                  (host_ / "shared").string() + " rw shared:7 - tmpfs t rw\n" + "31 21 0:31 / " +
+                  (host_ / "slave").string() + " rw master:7 - tmpfs t rw\n" + "32 21 0:32 / " +
+                  (host_ / "with\\040space").string() + " rw shared:9 - tmpfs t rw\n");
+    fs::create_directories(host_ / "shared/vol");
+    fs::create_directories(host_ / "slave/vol");
+    fs::create_directories(host_ / "with space");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  runtime::v1::LinuxContainerSecurityContext* sc() {
+    return config_.mutable_linux()->mutable_security_context();
+  }
+
+  runtime::v1::Mount* AddMount(const std::string& container_path, const std::string& host_path) {
+    auto* m = config_.add_mounts();
+    m->set_container_path(container_path);
+    m->set_host_path(host_path);
+    return m;
+  }
+
+  json Generate() {
+    absl::StatusOr<GeneratedSpec> spec = GenerateContainerSpec(in_);
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    return spec.ok() ? json::parse(spec->json) : json::object();
+  }
+  absl::Status Error() { return GenerateContainerSpec(in_).status(); }
+
+  static std::vector<std::string> Destinations(const json& spec) {
+    std::vector<std::string> out;
+    for (const auto& m : spec["mounts"]) out.push_back(m["destination"]);
+    return out;
+  }
+  static json MountAt(const json& spec, const std::string& destination) {
+    for (const auto& m : spec["mounts"]) {
+      if (m["destination"] == destination) return m;
+    }
+    return json();
+  }
+  static std::vector<std::string> Options(const json& mount) {
+    return mount["options"].get<std::vector<std::string>>();
+  }
+
+  fs::path dir_;
+  fs::path rootfs_;
+  fs::path host_;
+  runtime::v1::ContainerConfig config_;
+  runtime::v1::PodSandboxConfig pod_config_;
+  SpecInputs in_;
+  HostLsm lsm_;
+};
+
+TEST_F(MountsTest, DefaultMountsInOrder) {
+  json spec = Generate();
+  EXPECT_THAT(Destinations(spec),
+              ElementsAre("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
+                          "/sys/fs/cgroup", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf"));
+  json shm = MountAt(spec, "/dev/shm");
+  EXPECT_EQ(shm["type"], "bind");
+  EXPECT_EQ(shm["source"], "/run/pods/p/shm");
+  EXPECT_EQ(MountAt(spec, "/dev/mqueue")["type"], "mqueue");
+  EXPECT_EQ(MountAt(spec, "/sys/fs/cgroup")["type"], "cgroup");
+  EXPECT_THAT(Options(MountAt(spec, "/sys/fs/cgroup")), Contains("ro"));
+  json hosts = MountAt(spec, "/etc/hosts");
+  EXPECT_EQ(hosts["source"], "/run/pods/p/hosts");
+  EXPECT_THAT(Options(hosts), Contains("rw"));
+  EXPECT_FALSE(spec["linux"].contains("rootfsPropagation"));
+}
+
+TEST_F(MountsTest, PodFilesAreReadOnlyWithAReadOnlyRoot) {
+  sc()->set_readonly_rootfs(true);
+  json spec = Generate();
+  for (const char* file : {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"}) {
+    EXPECT_THAT(Options(MountAt(spec, file)), Contains("ro")) << file;
+  }
+}
+
+TEST_F(MountsTest, HostIpcUsesTheHostsShmAndQueues) {
+  in_.pod.host_ipc = true;
+  in_.pod.ipc_ns.clear();
+  json spec = Generate();
+  EXPECT_EQ(MountAt(spec, "/dev/shm")["source"], "/dev/shm");
+  if (fs::is_directory("/dev/mqueue")) {
+    EXPECT_EQ(MountAt(spec, "/dev/mqueue")["type"], "bind");
+    EXPECT_EQ(MountAt(spec, "/dev/mqueue")["source"], "/dev/mqueue");
+  } else {
+    EXPECT_EQ(MountAt(spec, "/dev/mqueue")["type"], "mqueue");
+  }
+}
+
+TEST_F(MountsTest, PodWithoutFilesGetsNoFileMounts) {
+  in_.pod.hostname_file.clear();
+  in_.pod.hosts_file.clear();
+  in_.pod.resolv_conf.clear();
+  in_.pod.shm_path.clear();
+  json spec = Generate();
+  EXPECT_EQ(MountAt(spec, "/etc/hosts"), json());
+  EXPECT_EQ(MountAt(spec, "/dev/shm")["type"], "tmpfs");
+}
+
+TEST_F(MountsTest, CriMountsComeLastParentsFirstAndReplaceDefaults) {
+  AddMount("/data/sub", (host_ / "data/sub").string());
+  AddMount("/etc/hosts", (host_ / "hosts").string());
+  AddMount("/data/", (host_ / "data").string())->set_readonly(true);
+  AddMount("/dev/termination-log", (host_ / "hosts").string());
+  json spec = Generate();
+  EXPECT_THAT(Destinations(spec),
+              ElementsAre("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
+                          "/sys/fs/cgroup", "/etc/hostname", "/etc/resolv.conf", "/data",
+                          "/data/sub", "/etc/hosts", "/dev/termination-log"));
+  json hosts = MountAt(spec, "/etc/hosts");
+  EXPECT_EQ(hosts["source"], (host_ / "hosts").string());
+  EXPECT_EQ(hosts["type"], "bind");
+  EXPECT_THAT(Options(hosts), ElementsAre("rbind", "rprivate", "rw"));
+  EXPECT_THAT(Options(MountAt(spec, "/data")), ElementsAre("rbind", "rprivate", "ro"));
+}
+
+TEST_F(MountsTest, CriResolvConfReplacesThePodsToo) {
+  AddMount("/etc/resolv.conf", (host_ / "hosts").string());
+  json spec = Generate();
+  EXPECT_EQ(MountAt(spec, "/etc/resolv.conf")["source"], (host_ / "hosts").string());
+  int count = 0;
+  for (const auto& d : Destinations(spec)) count += d == "/etc/resolv.conf";
+  EXPECT_EQ(count, 1);
+}
+
+TEST_F(MountsTest, PropagationModes) {
+  AddMount("/a", (host_ / "shared/vol").string())
+      ->set_propagation(runtime::v1::PROPAGATION_HOST_TO_CONTAINER);
+  json spec = Generate();
+  EXPECT_THAT(Options(MountAt(spec, "/a")), Contains("rslave"));
+  EXPECT_EQ(spec["linux"]["rootfsPropagation"], "rslave");
+
+  AddMount("/b", (host_ / "slave/vol").string())
+      ->set_propagation(runtime::v1::PROPAGATION_HOST_TO_CONTAINER);
+  EXPECT_EQ(Generate()["linux"]["rootfsPropagation"], "rslave");
+
+  AddMount("/c", (host_ / "with space").string())
+      ->set_propagation(runtime::v1::PROPAGATION_BIDIRECTIONAL);
+  spec = Generate();
+  EXPECT_THAT(Options(MountAt(spec, "/c")), Contains("rshared"));
+  EXPECT_EQ(spec["linux"]["rootfsPropagation"], "rshared");
+}
+
+TEST_F(MountsTest, PropagationNeedsAPropagatingSource) {
+  AddMount("/a", (host_ / "data").string())
+      ->set_propagation(runtime::v1::PROPAGATION_HOST_TO_CONTAINER);
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("not a shared or slave mount"));
+
+  config_.clear_mounts();
+  AddMount("/a", (host_ / "slave/vol").string())
+      ->set_propagation(runtime::v1::PROPAGATION_BIDIRECTIONAL);
+  status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("not a shared mount"));
+}
+
+TEST_F(MountsTest, MissingHostPathFailsNamingIt) {
+  std::string missing = (host_ / "nope").string();
+  AddMount("/x", missing);
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(missing));
+}
+
+TEST_F(MountsTest, UnsupportedMountKindsAreRefused) {
+  AddMount("/x", host_.string())->set_recursive_read_only(true);
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(status.message(), "recursive read-only mounts are not supported yet");
+
+  config_.clear_mounts();
+  AddMount("/x", "")->mutable_image()->set_image("docker.io/library/data:1");
+  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
+
+  config_.clear_mounts();
+  AddMount("relative", host_.string());
+  EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MountsTest, SelinuxRelabelOnlyMattersWithSelinux) {
+  AddMount("/x", host_.string())->set_selinux_relabel(true);
+  lsm_.selinux = false;
+  Generate();
+  lsm_.selinux = true;
+  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(MountsTest, ImageVolumes) {
+  in_.image.volumes = {"/var/lib/db", "/cache"};
+  AddMount("/cache", host_.string());
+  json spec = Generate();  // mkdir by default
+  EXPECT_TRUE(fs::is_directory(rootfs_ / "var/lib/db"));
+  EXPECT_FALSE(fs::exists(rootfs_ / "cache"));  // the pod mounts a volume there
+  EXPECT_EQ(MountAt(spec, "/var/lib/db"), json());
+
+  fs::remove_all(rootfs_ / "var");
+  in_.image_volumes = "ignore";
+  Generate();
+  EXPECT_FALSE(fs::exists(rootfs_ / "var/lib/db"));
+
+  in_.image_volumes = "bind";
+  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
+  in_.image_volumes = "copy";
+  EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// --- devices ------------------------------------------------------------------------------------
+
+TEST_F(MountsTest, DefaultDeviceRules) {
+  json spec = Generate();
+  EXPECT_TRUE(spec["linux"]["devices"].empty());
+  json rules = spec["linux"]["resources"]["devices"];
+  ASSERT_GE(rules.size(), 2u);
+  EXPECT_EQ(rules[0], json::parse(R"({"allow": false, "access": "rwm"})"));
+  EXPECT_THAT(
+      rules,
+      Contains(json::parse(R"({"allow":true,"access":"rwm","type":"c","major":1,"minor":3})")));
+  EXPECT_THAT(
+      rules,
+      Contains(json::parse(R"({"allow":true,"access":"rwm","type":"c","major":5,"minor":2})")));
+  EXPECT_THAT(rules,
+              Contains(json::parse(R"({"allow":true,"access":"rwm","type":"c","major":136})")));
+}
+
+TEST_F(MountsTest, CriDevices) {
+  auto* d = config_.add_devices();
+  d->set_host_path("/dev/null");
+  d->set_container_path("/dev/mynull");
+  d->set_permissions("rw");
+  json spec = Generate();
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  ASSERT_EQ(spec["linux"]["devices"].size(), 1u);
+  json node = spec["linux"]["devices"][0];
+  EXPECT_EQ(node["path"], "/dev/mynull");
+  EXPECT_EQ(node["type"], "c");
+  EXPECT_EQ(node["major"], major(st.st_rdev));
+  EXPECT_EQ(node["minor"], minor(st.st_rdev));
+  EXPECT_EQ(node["fileMode"], st.st_mode & 07777);
+  json rules = spec["linux"]["resources"]["devices"];
+  EXPECT_EQ(rules.back(), json({{"allow", true},
+                                {"access", "rw"},
+                                {"type", "c"},
+                                {"major", major(st.st_rdev)},
+                                {"minor", minor(st.st_rdev)}}));
+  EXPECT_EQ(rules[0]["allow"], false);
+}
+
+TEST_F(MountsTest, BadDevicesAreInvalidArgument) {
+  auto* d = config_.add_devices();
+  d->set_host_path((host_ / "hosts").string());  // a regular file
+  d->set_container_path("/dev/x");
+  EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument);
+  d->set_host_path("/dev/does-not-exist");
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("/dev/does-not-exist"));
+  d->set_host_path("/dev/null");
+  d->set_permissions("rwx");
+  EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MountsTest, CdiDevicesAreRefusedNotDropped) {
+  config_.add_cdi_devices()->set_name("vendor.com/gpu=gpu0");
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(status.message(), "CDI devices are not supported yet");
+}
+
+TEST_F(MountsTest, PrivilegedGetsHostDevicesUnlessConfiguredOtherwise) {
+  sc()->set_privileged(true);
+  json spec = Generate();
+  std::vector<std::string> paths;
+  for (const auto& d : spec["linux"]["devices"]) paths.push_back(d["path"]);
+  EXPECT_THAT(paths, Contains("/dev/null"));
+  for (const auto& p : paths) {
+    EXPECT_NE(p.rfind("/dev/pts/", 0), 0u) << p;
+    EXPECT_NE(p, "/dev/console");
+  }
+  EXPECT_EQ(spec["linux"]["resources"]["devices"],
+            json::parse(R"([{"allow":true,"access":"rwm"}])"));
+
+  in_.privileged_without_host_devices = true;
+  spec = Generate();
+  EXPECT_TRUE(spec["linux"]["devices"].empty());
+  EXPECT_EQ(spec["linux"]["resources"]["devices"][0]["allow"], false);
+}
+
+TEST_F(MountsTest, PrivilegedDeviceScanFollowsNoSymlinks) {
+  fs::path dev = dir_ / "dev";
+  fs::create_directories(dev / "pts");
+  fs::create_directories(dev / "sub");
+  ASSERT_EQ(::mknod((dev / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  ASSERT_EQ(::chmod((dev / "null").c_str(), 0666), 0);  // past the umask
+  ASSERT_EQ(::mknod((dev / "sub/blk").c_str(), S_IFBLK | 0600, makedev(7, 0)), 0);
+  ASSERT_EQ(::mknod((dev / "pts/0").c_str(), S_IFCHR | 0620, makedev(136, 0)), 0);
+  ASSERT_EQ(::mknod((dev / "console").c_str(), S_IFCHR | 0600, makedev(5, 1)), 0);
+  fs::create_symlink("/dev/zero", dev / "link");
+  in_.host_dev = dev;
+  sc()->set_privileged(true);
+  json devices = Generate()["linux"]["devices"];
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0], json::parse(R"({"path":"/dev/null","type":"c","major":1,"minor":3,
+                                        "fileMode":438,"uid":0,"gid":0})"));
+  EXPECT_EQ(devices[1]["path"], "/dev/sub/blk");
+  EXPECT_EQ(devices[1]["type"], "b");
+  EXPECT_EQ(devices[1]["major"], 7);
+}
+
+}  // namespace
+}  // namespace crio::oci
