@@ -134,6 +134,27 @@ show nsenter --net="$netns" ip -4 -o addr show eth0
 resolv=$(sed -n 's/.*"resolvPath": "\([^"]*\)".*/\1/p' "$work/pod-status.json" | head -n 1)
 show cat "$resolv"
 
+step "Running a busybox container in the pod: create, start, ps, exec, logs"
+cat > "$work/ctr.json" <<CTR
+{"metadata": {"name": "hello"}, "image": {"image": "$registry/library/busybox:1"},
+ "command": ["sh", "-c", "echo hello from \$(hostname); trap 'exit 0' TERM; while :; do sleep 1; done"],
+ "log_path": "hello.log",
+ "linux": {"security_context": {"namespace_options": {"pid": 1}}}}
+CTR
+printf '$ %s\n' "$crioctl create $pod $work/ctr.json $work/pod.json"
+ctr=$("$crioctl" create "$pod" "$work/ctr.json" "$work/pod.json")
+echo "$ctr"
+show "$crioctl" start "$ctr"
+show "$crioctl" ps
+show "$crioctl" exec "$ctr" ip -4 -o addr show eth0
+show "$crioctl" exec "$ctr" cat /etc/resolv.conf
+show "$crioctl" exec "$ctr" sh -c 'echo "uid=$(id -u) cwd=$(pwd) shm=$(df -h /dev/shm | tail -n 1)"'
+sleep 1
+show "$crioctl" logs "$ctr"
+show "$crioctl" stop -t 5 "$ctr"
+show "$crioctl" ps -a
+show "$crioctl" rm "$ctr"
+
 step "A pod whose containers share one PID namespace gets a pause container (our static pause)"
 sed -e 's/"pid": 1/"pid": 0/' -e 's/"name": "demo"/"name": "demo-shared-pid"/' \
   -e 's/demo-uid-1/demo-uid-2/' -e 's/"host_port": 8080/"host_port": 8081/' "$work/pod.json" >"$work/pod2.json"

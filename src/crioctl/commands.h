@@ -14,5 +14,7 @@ void AddInfoCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code)
 void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 // runp, pods, inspectp, stopp, rmp.
 void AddPodCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+// create, start, ps, inspect, stop, rm, exec (sync), logs.
+void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 
 }  // namespace crioctl

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   crioctl::AddInfoCommand(app, globals, exit_code);
   crioctl::AddImageCommands(app, globals, exit_code);
   crioctl::AddPodCommands(app, globals, exit_code);
+  crioctl::AddContainerCommands(app, globals, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <google/protobuf/util/json_util.h>
+
 #include <nlohmann/json.hpp>
 
 #include "crio/common/strings.h"
@@ -217,6 +219,49 @@ TEST_F(ContainerTest, ContainersKeepTheirStatesAcrossADaemonRestart) {
   EXPECT_EQ(Status(exited).state(), runtime::v1::CONTAINER_EXITED);
   EXPECT_EQ(Status(exited).exit_code(), 4);
   EXPECT_EQ(Exec(running, {"echo", "still here"}).stdout(), "still here\n");
+}
+
+}  // namespace
+}  // namespace crio::testing
+
+namespace crio::testing {
+namespace {
+
+TEST_F(ContainerTest, CrioctlCreateStartPsExecLogsStopRm) {
+  auto crioctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {CrioctlBinary(), "-r", node_.daemon().endpoint()});
+    return crio::testing::Run(args);
+  };
+  std::filesystem::path pod_file = node_.dir().Write("cli-pod.json", [&] {
+    std::string json;
+    google::protobuf::util::MessageToJsonString(pod_config_, &json);
+    return json;
+  }());
+  std::filesystem::path ctr_file = node_.dir().Write(
+      "cli-ctr.json",
+      StrCat(R"({"metadata": {"name": "cli"}, "image": {"image": ")", node_.busybox_image(), R"("},
+  "command": ["sh", "-c", "echo from-cli; trap 'exit 0' TERM; while :; do sleep 1; done"],
+  "log_path": "cli.log", "linux": {"security_context": {"namespace_options": {"pid": 1}}}})"));
+  RunResult created = crioctl({"create", pod_id_, ctr_file.string(), pod_file.string()});
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  std::string id = created.output.substr(0, created.output.find('\n'));
+  ASSERT_EQ(crioctl({"start", id}).exit_code, 0);
+  EXPECT_THAT(crioctl({"ps"}).output, HasSubstr(id.substr(0, 13)));
+  EXPECT_EQ(crioctl({"ps", "-q", "--name", "cli"}).output, id + "\n");
+  RunResult exec = crioctl({"exec", id, "sh", "-c", "echo $((6 * 7)); exit 5"});
+  EXPECT_EQ(exec.exit_code, 5);
+  EXPECT_EQ(exec.output, "42\n");
+  EXPECT_TRUE(Eventually([&] { return crioctl({"logs", id}).output == "from-cli\n"; }));
+  nlohmann::json inspected = nlohmann::json::parse(crioctl({"inspect", id}).output);
+  EXPECT_EQ(inspected["status"]["state"], "CONTAINER_RUNNING");
+  EXPECT_EQ(inspected["info"]["sandboxID"], pod_id_);
+  EXPECT_NE(crioctl({"rm", id}).exit_code, 0);  // running: needs -f or a stop first
+  ASSERT_EQ(crioctl({"stop", "-t", "5", id}).exit_code, 0);
+  EXPECT_EQ(Status(id).exit_code(), 0);
+  EXPECT_EQ(crioctl({"ps", "-q"}).output, "");
+  EXPECT_EQ(crioctl({"ps", "-a", "-q"}).output, id + "\n");
+  ASSERT_EQ(crioctl({"rm", id}).exit_code, 0);
+  EXPECT_EQ(crioctl({"ps", "-a", "-q"}).output, "");
 }
 
 }  // namespace

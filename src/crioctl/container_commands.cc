@@ -1,0 +1,317 @@
+// crictl's container commands: create, start, ps, inspect, stop, rm, exec (sync form), logs.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "output.h"
+
+namespace crioctl {
+namespace {
+
+const char* StateName(runtime::v1::ContainerState state) {
+  switch (state) {
+    case runtime::v1::CONTAINER_CREATED:
+      return "Created";
+    case runtime::v1::CONTAINER_RUNNING:
+      return "Running";
+    case runtime::v1::CONTAINER_EXITED:
+      return "Exited";
+    default:
+      return "Unknown";
+  }
+}
+
+GlobalOptions WithTimeout(const GlobalOptions& globals, const char* timeout) {
+  GlobalOptions out = globals;
+  if (out.timeout == "2s") out.timeout = timeout;
+  return out;
+}
+
+// The message of a CRI log line: "<time> <stream> <P|F> <message>"; full lines end with '\n'.
+void PrintLogLine(const std::string& line, bool timestamps) {
+  size_t first = line.find(' ');
+  size_t second = first == std::string::npos ? first : line.find(' ', first + 1);
+  size_t third = second == std::string::npos ? second : line.find(' ', second + 1);
+  if (third == std::string::npos) return;
+  std::string stream = line.substr(first + 1, second - first - 1);
+  bool partial = line.compare(second + 1, 1, "P") == 0;
+  std::ostream& out = stream == "stderr" ? std::cerr : std::cout;
+  if (timestamps) out << line.substr(0, first) << " ";
+  out << line.substr(third + 1);
+  if (!partial) out << "\n";
+}
+
+}  // namespace
+
+void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
+  CLI::App* create = app.add_subcommand("create", "Create a container in a pod");
+  auto create_args = std::make_shared<std::vector<std::string>>();
+  create->add_option("args", *create_args, "POD-ID CONTAINER-CONFIG POD-CONFIG")
+      ->required()
+      ->expected(3);
+  create->callback([&globals, &exit_code, create_args] {
+    runtime::v1::CreateContainerRequest request;
+    request.set_pod_sandbox_id((*create_args)[0]);
+    for (auto [path, message] : {std::pair<std::string, google::protobuf::Message*>{
+                                     (*create_args)[1], request.mutable_config()},
+                                 {(*create_args)[2], request.mutable_sandbox_config()}}) {
+      if (absl::Status loaded = LoadMessageFile(path, message); !loaded.ok()) {
+        std::cerr << "crioctl: " << loaded.message() << "\n";
+        exit_code = 1;
+        return;
+      }
+    }
+    exit_code = WithClient(WithTimeout(globals, "4m"), [&](Client& client) {
+      runtime::v1::CreateContainerResponse response;
+      grpc::Status status =
+          client.runtime().CreateContainer(client.NewContext().get(), request, &response);
+      if (!status.ok()) return ReportFailure("creating the container", status);
+      std::cout << response.container_id() << "\n";
+      return 0;
+    });
+  });
+
+  CLI::App* start = app.add_subcommand("start", "Start created containers");
+  auto start_ids = std::make_shared<std::vector<std::string>>();
+  start->add_option("container-id", *start_ids, "Containers")->required();
+  start->callback([&globals, &exit_code, start_ids] {
+    exit_code = WithClient(WithTimeout(globals, "1m"), [&](Client& client) {
+      for (const std::string& id : *start_ids) {
+        runtime::v1::StartContainerRequest request;
+        request.set_container_id(id);
+        runtime::v1::StartContainerResponse response;
+        grpc::Status status =
+            client.runtime().StartContainer(client.NewContext().get(), request, &response);
+        if (!status.ok()) return ReportFailure("starting container " + id, status);
+        std::cout << id << "\n";
+      }
+      return 0;
+    });
+  });
+
+  CLI::App* ps = app.add_subcommand("ps", "List containers");
+  struct PsOptions {
+    bool all = false, quiet = false, no_trunc = false;
+    std::string pod, name, state, id, output;
+    std::vector<std::string> labels;
+  };
+  auto ps_opts = std::make_shared<PsOptions>();
+  ps->add_flag("-a,--all", ps_opts->all, "Show all containers, not only running ones");
+  ps->add_flag("-q,--quiet", ps_opts->quiet, "Only show container IDs");
+  ps->add_flag("--no-trunc", ps_opts->no_trunc, "Show full IDs");
+  ps->add_option("-p,--pod", ps_opts->pod, "Only containers of this pod");
+  ps->add_option("--name", ps_opts->name, "Only containers whose name contains this");
+  ps->add_option("-s,--state", ps_opts->state, "Only containers in this state");
+  ps->add_option("--id", ps_opts->id, "Only the container with this id (or prefix)");
+  ps->add_option("--label", ps_opts->labels, "Only containers with this label (key=value)");
+  ps->add_option("-o,--output", ps_opts->output, "Output format: json, yaml or table");
+  ps->callback([&globals, &exit_code, ps_opts] {
+    exit_code = WithClient(globals, [&](Client& client) {
+      runtime::v1::ListContainersRequest request;
+      auto* filter = request.mutable_filter();
+      filter->set_id(ps_opts->id);
+      filter->set_pod_sandbox_id(ps_opts->pod);
+      std::string state;
+      for (char c : ps_opts->state) state += static_cast<char>(std::tolower(c));
+      if (state == "created") filter->mutable_state()->set_state(runtime::v1::CONTAINER_CREATED);
+      if (state == "running" || (state.empty() && !ps_opts->all)) {
+        filter->mutable_state()->set_state(runtime::v1::CONTAINER_RUNNING);
+      }
+      if (state == "exited") filter->mutable_state()->set_state(runtime::v1::CONTAINER_EXITED);
+      for (const std::string& item : ps_opts->labels) {
+        size_t equals = item.find('=');
+        (*filter->mutable_label_selector())[item.substr(0, equals)] =
+            equals == std::string::npos ? "" : item.substr(equals + 1);
+      }
+      runtime::v1::ListContainersResponse response;
+      grpc::Status status =
+          client.runtime().ListContainers(client.NewContext().get(), request, &response);
+      if (!status.ok()) return ReportFailure("listing containers", status);
+      runtime::v1::ListContainersResponse shown;
+      for (const auto& c : response.containers()) {
+        if (!ps_opts->name.empty() &&
+            c.metadata().name().find(ps_opts->name) == std::string::npos) {
+          continue;
+        }
+        *shown.add_containers() = c;
+      }
+      if (!ps_opts->output.empty() && ps_opts->output != "table") {
+        return PrintDocument(ToJson(shown), ps_opts->output);
+      }
+      if (ps_opts->quiet) {
+        for (const auto& c : shown.containers()) std::cout << c.id() << "\n";
+        return 0;
+      }
+      std::printf("%-13s   %-30s   %-22s   %-8s   %-20s   %-7s   %s\n", "CONTAINER", "IMAGE",
+                  "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID");
+      for (const auto& c : shown.containers()) {
+        std::string id = ps_opts->no_trunc ? c.id() : TruncateId(c.id());
+        std::string pod = ps_opts->no_trunc ? c.pod_sandbox_id() : TruncateId(c.pod_sandbox_id());
+        std::printf("%-13s   %-30s   %-22s   %-8s   %-20s   %-7u   %s\n", id.c_str(),
+                    c.image().image().c_str(), Age(c.created_at()).c_str(), StateName(c.state()),
+                    c.metadata().name().c_str(), c.metadata().attempt(), pod.c_str());
+      }
+      return 0;
+    });
+  });
+
+  CLI::App* inspect = app.add_subcommand("inspect", "Show the status of containers");
+  auto inspect_ids = std::make_shared<std::vector<std::string>>();
+  auto inspect_output = std::make_shared<std::string>("json");
+  inspect->add_option("container-id", *inspect_ids, "Containers")->required();
+  inspect->add_option("-o,--output", *inspect_output, "Output format: json or yaml");
+  inspect->callback([&globals, &exit_code, inspect_ids, inspect_output] {
+    exit_code = WithClient(globals, [&](Client& client) {
+      for (const std::string& id : *inspect_ids) {
+        runtime::v1::ContainerStatusRequest request;
+        request.set_container_id(id);
+        request.set_verbose(true);
+        runtime::v1::ContainerStatusResponse response;
+        grpc::Status status =
+            client.runtime().ContainerStatus(client.NewContext().get(), request, &response);
+        if (!status.ok()) return ReportFailure("getting the status of container " + id, status);
+        nlohmann::ordered_json document = {{"status", ToJson(response.status())}};
+        for (const auto& [key, value] : response.info()) {
+          nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(value, nullptr, false);
+          document[key] = parsed.is_discarded() ? nlohmann::ordered_json(value) : parsed;
+        }
+        if (int code = PrintDocument(document, *inspect_output); code != 0) return code;
+      }
+      return 0;
+    });
+  });
+
+  CLI::App* stop = app.add_subcommand("stop", "Stop running containers");
+  auto stop_ids = std::make_shared<std::vector<std::string>>();
+  auto stop_timeout = std::make_shared<int64_t>(10);
+  stop->add_option("container-id", *stop_ids, "Containers")->required();
+  stop->add_option("-t,--timeout", *stop_timeout, "Seconds to wait before killing");
+  stop->callback([&globals, &exit_code, stop_ids, stop_timeout] {
+    exit_code = WithClient(WithTimeout(globals, "2m"), [&](Client& client) {
+      for (const std::string& id : *stop_ids) {
+        runtime::v1::StopContainerRequest request;
+        request.set_container_id(id);
+        request.set_timeout(*stop_timeout);
+        runtime::v1::StopContainerResponse response;
+        grpc::Status status =
+            client.runtime().StopContainer(client.NewContext().get(), request, &response);
+        if (!status.ok()) return ReportFailure("stopping container " + id, status);
+        std::cout << id << "\n";
+      }
+      return 0;
+    });
+  });
+
+  CLI::App* rm = app.add_subcommand("rm", "Remove containers");
+  auto rm_ids = std::make_shared<std::vector<std::string>>();
+  auto rm_all = std::make_shared<bool>(false);
+  auto rm_force = std::make_shared<bool>(false);
+  rm->add_option("container-id", *rm_ids, "Containers");
+  rm->add_flag("-a,--all", *rm_all, "Remove every container");
+  rm->add_flag("-f,--force", *rm_force, "Remove running containers too");
+  rm->callback([&globals, &exit_code, rm_ids, rm_all, rm_force] {
+    exit_code = WithClient(WithTimeout(globals, "2m"), [&](Client& client) {
+      std::vector<std::string> ids = *rm_ids;
+      if (*rm_all) {
+        runtime::v1::ListContainersResponse listed;
+        grpc::Status status =
+            client.runtime().ListContainers(client.NewContext().get(), {}, &listed);
+        if (!status.ok()) return ReportFailure("listing containers", status);
+        for (const auto& c : listed.containers()) ids.push_back(c.id());
+      }
+      int code = 0;
+      for (const std::string& id : ids) {
+        if (!*rm_force) {
+          runtime::v1::ContainerStatusRequest probe;
+          probe.set_container_id(id);
+          runtime::v1::ContainerStatusResponse state;
+          if (client.runtime().ContainerStatus(client.NewContext().get(), probe, &state).ok() &&
+              state.status().state() == runtime::v1::CONTAINER_RUNNING) {
+            std::cerr << "crioctl: container " << id << " is running; stop it first or use -f\n";
+            code = 1;
+            continue;
+          }
+        }
+        runtime::v1::RemoveContainerRequest request;
+        request.set_container_id(id);
+        runtime::v1::RemoveContainerResponse response;
+        grpc::Status status =
+            client.runtime().RemoveContainer(client.NewContext().get(), request, &response);
+        if (!status.ok()) {
+          code |= ReportFailure("removing container " + id, status);
+          continue;
+        }
+        std::cout << id << "\n";
+      }
+      return code;
+    });
+  });
+
+  // The synchronous form until streaming lands: output is collected, then printed.
+  CLI::App* exec = app.add_subcommand("exec", "Run a command in a running container (sync)");
+  auto exec_id = std::make_shared<std::string>();
+  auto exec_timeout = std::make_shared<int64_t>(0);
+  auto exec_sync = std::make_shared<bool>(true);
+  exec->add_flag("-s,--sync", *exec_sync, "Run synchronously (the only mode so far)");
+  exec->add_option("--timeout", *exec_timeout, "Seconds before the command is killed (0: none)");
+  exec->add_option("container-id", *exec_id, "Container")->required();
+  // Everything after the container id is the command, options included ("sh -c ...").
+  exec->prefix_command();
+  exec->callback([&globals, &exit_code, exec, exec_id, exec_timeout] {
+    std::vector<std::string> command = exec->remaining();
+    if (command.empty()) {
+      std::cerr << "crioctl: exec needs a container id and a command\n";
+      exit_code = 1;
+      return;
+    }
+    exit_code = WithClient(WithTimeout(globals, "10m"), [&](Client& client) {
+      runtime::v1::ExecSyncRequest request;
+      request.set_container_id(*exec_id);
+      for (const std::string& arg : command) request.add_cmd(arg);
+      request.set_timeout(*exec_timeout);
+      runtime::v1::ExecSyncResponse response;
+      grpc::Status status =
+          client.runtime().ExecSync(client.NewContext().get(), request, &response);
+      if (!status.ok()) return ReportFailure("exec", status);
+      std::cout << response.stdout();
+      std::cerr << response.stderr();
+      return response.exit_code();
+    });
+  });
+
+  CLI::App* logs = app.add_subcommand("logs", "Print a container's log");
+  auto logs_id = std::make_shared<std::string>();
+  auto logs_tail = std::make_shared<int64_t>(-1);
+  auto logs_timestamps = std::make_shared<bool>(false);
+  logs->add_option("container-id", *logs_id, "Container")->required();
+  logs->add_option("--tail", *logs_tail, "Only the last N lines");
+  logs->add_flag("-t,--timestamps", *logs_timestamps, "Show timestamps");
+  logs->callback([&globals, &exit_code, logs_id, logs_tail, logs_timestamps] {
+    exit_code = WithClient(globals, [&](Client& client) {
+      runtime::v1::ContainerStatusRequest request;
+      request.set_container_id(*logs_id);
+      runtime::v1::ContainerStatusResponse response;
+      grpc::Status status =
+          client.runtime().ContainerStatus(client.NewContext().get(), request, &response);
+      if (!status.ok()) return ReportFailure("getting the log path", status);
+      // Like crictl, the log is read from the file the runtime writes (same node).
+      std::ifstream file(response.status().log_path());
+      if (!file) {
+        std::cerr << "crioctl: cannot open " << response.status().log_path() << "\n";
+        return 1;
+      }
+      std::vector<std::string> lines;
+      for (std::string line; std::getline(file, line);) lines.push_back(line);
+      size_t from = 0;
+      if (*logs_tail >= 0 && static_cast<size_t>(*logs_tail) < lines.size()) {
+        from = lines.size() - *logs_tail;
+      }
+      for (size_t i = from; i < lines.size(); ++i) PrintLogLine(lines[i], *logs_timestamps);
+      return 0;
+    });
+  });
+}
+
+}  // namespace crioctl
