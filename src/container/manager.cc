@@ -1,14 +1,18 @@
 // Containers: bookkeeping, create, start, stop, remove, exec-sync, restore.
 #include "crio/container/manager.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "crio/common/atomic_file.h"
 #include "crio/common/log.h"
 #include "crio/common/strings.h"
+#include "crio/common/unique_fd.h"
 #include "crio/image/image_manager.h"
+#include "crio/oci/cgroup_stats.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_set.h"
 #include "crio/oci/spec.h"
@@ -478,6 +482,118 @@ absl::StatusOr<oci::ExecSyncResult> ContainerManager::ExecSync(
   absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(snapshot.runtime_handler);
   if (!runtime.ok()) return runtime.status();
   return (*runtime)->ExecSync(snapshot.id, snapshot.name, snapshot.dir, command, timeout);
+}
+
+absl::Status ContainerManager::UpdateResources(
+    const std::string& id, const runtime::v1::LinuxContainerResources& resources) {
+  absl::Status error;
+  std::shared_ptr<Entry> entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  absl::MutexLock lock(&entry->mu);
+  if (entry->removed) return absl::NotFoundError(StrCat("container \"", id, "\" not found"));
+  Container& container = entry->container;
+  Refresh(container);
+  if (container.state == ContainerState::kExited) {
+    return absl::FailedPreconditionError(StrCat("container ", container.id, " is not running"));
+  }
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container.runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  std::shared_ptr<const config::Config> settings = options_.config->Get();
+  nlohmann::json update = oci::LinuxResources(resources, settings->runtime.pids_limit);
+  if (absl::Status updated = (*runtime)->UpdateResources(container.id, update.dump());
+      !updated.ok()) {
+    return updated;
+  }
+  // oom_score_adj is not a cgroup setting and cannot change on a running process through the
+  // runtime; it keeps its creation value, as in CRI-O.
+  int64_t oom = container.config.linux().resources().oom_score_adj();
+  *container.config.mutable_linux()->mutable_resources() = resources;
+  container.config.mutable_linux()->mutable_resources()->set_oom_score_adj(oom);
+  return SaveContainer(container);
+}
+
+absl::Status ContainerManager::ReopenLog(const std::string& id) {
+  absl::StatusOr<Container> container = Get(id);
+  if (!container.ok()) return container.status();
+  if (container->state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(StrCat("container ", container->id, " is not running"));
+  }
+  // The monitor's control FIFO: message type 2 reopens the log (the kubelet has just renamed it).
+  UniqueFd ctl(::open((container->dir / "ctl").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!ctl.valid()) {
+    return absl::InternalError(
+        StrCat("container ", container->id, ": cannot reach its monitor: ", std::strerror(errno)));
+  }
+  constexpr std::string_view kReopen = "2 0 0\n";
+  if (::write(ctl.get(), kReopen.data(), kReopen.size()) != static_cast<ssize_t>(kReopen.size())) {
+    return absl::InternalError(
+        StrCat("container ", container->id, ": writing to its monitor: ", std::strerror(errno)));
+  }
+  // Answer once the new file exists, so the kubelet's next look finds it.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (std::filesystem::exists(container->log_path)) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return absl::DeadlineExceededError(
+      StrCat("container ", container->id, ": the log was not reopened within 1s"));
+}
+
+ContainerStatsData ContainerManager::StatsOf(const Container& container) {
+  ContainerStatsData data;
+  data.container = container;
+  data.timestamp = absl::ToUnixNanos(absl::Now());
+  if (container.state == ContainerState::kRunning || container.state == ContainerState::kCreated) {
+    absl::StatusOr<oci::CgroupStats> cgroup = oci::ReadCgroupStats(
+        oci::CgroupsPath(container.cgroup_parent, container.id, /*systemd=*/false));
+    if (cgroup.ok()) {
+      data.cgroup = *cgroup;
+      data.has_cgroup = true;
+    }
+  }
+  if (absl::StatusOr<storage::Usage> usage = options_.store->ContainerUsage(container.id);
+      usage.ok()) {
+    data.writable_layer_bytes = usage->bytes;
+    data.writable_layer_inodes = usage->inodes;
+  }
+  data.writable_layer_mountpoint = (options_.store->options().root / "overlay-containers").string();
+  return data;
+}
+
+absl::StatusOr<ContainerStatsData> ContainerManager::Stats(const std::string& id) {
+  absl::StatusOr<Container> container = Get(id);
+  if (!container.ok()) return container.status();
+  return StatsOf(*container);
+}
+
+std::vector<ContainerStatsData> ContainerManager::ListStats(const ContainerFilter& filter) {
+  std::vector<ContainerStatsData> out;
+  for (const Container& container : List(filter)) {
+    if (container.state == ContainerState::kExited) continue;  // the kubelet wants live ones
+    out.push_back(StatsOf(container));
+  }
+  return out;
+}
+
+absl::StatusOr<PodStatsData> ContainerManager::PodStats(const std::string& pod_id) {
+  absl::StatusOr<sandbox::Sandbox> pod = options_.sandboxes->Get(pod_id);
+  if (!pod.ok()) return pod.status();
+  PodStatsData data;
+  data.pod = *pod;
+  data.timestamp = absl::ToUnixNanos(absl::Now());
+  if (!pod->cgroup_parent.empty()) {
+    absl::StatusOr<oci::CgroupStats> cgroup = oci::ReadCgroupStats(pod->cgroup_parent);
+    if (cgroup.ok()) {
+      data.cgroup = *cgroup;
+      data.has_cgroup = true;
+    }
+  }
+  if (!pod->net_ns.empty() && pod->state == sandbox::SandboxState::kReady) {
+    absl::StatusOr<std::vector<network::InterfaceStats>> interfaces =
+        network::ReadInterfaceStats(pod->net_ns);
+    if (interfaces.ok()) data.interfaces = *std::move(interfaces);
+  }
+  data.containers = ListStats({.pod_id = pod->id});
+  return data;
 }
 
 std::vector<std::shared_ptr<ContainerManager::Entry>> ContainerManager::AllEntries() {

@@ -109,35 +109,7 @@ absl::StatusOr<json> Namespaces(const SpecInputs& in) {
 }
 
 json Resources(const SpecInputs& in) {
-  const auto& r = in.config->linux().resources();
-  json resources = json::object();
-  json cpu = json::object();
-  if (r.cpu_shares() > 0) cpu["shares"] = r.cpu_shares();
-  if (r.cpu_quota() != 0) cpu["quota"] = r.cpu_quota();
-  if (r.cpu_period() > 0) cpu["period"] = r.cpu_period();
-  if (!r.cpuset_cpus().empty()) cpu["cpus"] = r.cpuset_cpus();
-  if (!r.cpuset_mems().empty()) cpu["mems"] = r.cpuset_mems();
-  if (!cpu.empty()) resources["cpu"] = cpu;
-
-  json memory = json::object();
-  if (r.memory_limit_in_bytes() > 0) memory["limit"] = r.memory_limit_in_bytes();
-  if (r.memory_swap_limit_in_bytes() > 0) memory["swap"] = r.memory_swap_limit_in_bytes();
-  if (!memory.empty()) resources["memory"] = memory;
-
-  if (r.hugepage_limits_size() > 0) {
-    json hugepages = json::array();
-    for (const auto& h : r.hugepage_limits()) {
-      hugepages.push_back({{"pageSize", h.page_size()}, {"limit", h.limit()}});
-    }
-    resources["hugepageLimits"] = hugepages;
-  }
-  if (!r.unified().empty()) {
-    // Sorted, so the same request always renders the same file.
-    std::map<std::string, std::string> unified(r.unified().begin(), r.unified().end());
-    resources["unified"] = unified;
-  }
-  if (in.pids_limit > 0) resources["pids"] = {{"limit", in.pids_limit}};
-  return resources;
+  return LinuxResources(in.config->linux().resources(), in.pids_limit);
 }
 
 json Annotations(const SpecInputs& in) {
@@ -353,6 +325,37 @@ absl::StatusOr<GeneratedSpec> GenerateContainerSpec(const SpecInputs& in) {
 
   out.json = spec.dump(2);
   return out;
+}
+
+nlohmann::json LinuxResources(const runtime::v1::LinuxContainerResources& r, int64_t pids_limit) {
+  json resources = json::object();
+  json cpu = json::object();
+  if (r.cpu_shares() > 0) cpu["shares"] = r.cpu_shares();
+  if (r.cpu_quota() != 0) cpu["quota"] = r.cpu_quota();
+  if (r.cpu_period() > 0) cpu["period"] = r.cpu_period();
+  if (!r.cpuset_cpus().empty()) cpu["cpus"] = r.cpuset_cpus();
+  if (!r.cpuset_mems().empty()) cpu["mems"] = r.cpuset_mems();
+  if (!cpu.empty()) resources["cpu"] = cpu;
+
+  json memory = json::object();
+  if (r.memory_limit_in_bytes() > 0) memory["limit"] = r.memory_limit_in_bytes();
+  if (r.memory_swap_limit_in_bytes() > 0) memory["swap"] = r.memory_swap_limit_in_bytes();
+  if (!memory.empty()) resources["memory"] = memory;
+
+  if (r.hugepage_limits_size() > 0) {
+    json hugepages = json::array();
+    for (const auto& h : r.hugepage_limits()) {
+      hugepages.push_back({{"pageSize", h.page_size()}, {"limit", h.limit()}});
+    }
+    resources["hugepageLimits"] = hugepages;
+  }
+  if (!r.unified().empty()) {
+    // Sorted, so the same request always renders the same file.
+    std::map<std::string, std::string> unified(r.unified().begin(), r.unified().end());
+    resources["unified"] = unified;
+  }
+  if (pids_limit > 0) resources["pids"] = {{"limit", pids_limit}};
+  return resources;
 }
 
 }  // namespace crio::oci

@@ -58,20 +58,31 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status ContainerStatus(grpc::ServerContext* context,
                                const runtime::v1::ContainerStatusRequest* request,
                                runtime::v1::ContainerStatusResponse* response) override;
-  CRIO_UNARY_NOT_YET(UpdateContainerResources, UpdateContainerResourcesRequest,
-                     UpdateContainerResourcesResponse)
-  CRIO_UNARY_NOT_YET(ReopenContainerLog, ReopenContainerLogRequest, ReopenContainerLogResponse)
+  grpc::Status UpdateContainerResources(
+      grpc::ServerContext* context, const runtime::v1::UpdateContainerResourcesRequest* request,
+      runtime::v1::UpdateContainerResourcesResponse* response) override;
+  grpc::Status ReopenContainerLog(grpc::ServerContext* context,
+                                  const runtime::v1::ReopenContainerLogRequest* request,
+                                  runtime::v1::ReopenContainerLogResponse* response) override;
   grpc::Status ExecSync(grpc::ServerContext* context, const runtime::v1::ExecSyncRequest* request,
                         runtime::v1::ExecSyncResponse* response) override;
   CRIO_UNARY_NOT_YET(Exec, ExecRequest, ExecResponse)
   CRIO_UNARY_NOT_YET(Attach, AttachRequest, AttachResponse)
   CRIO_UNARY_NOT_YET(PortForward, PortForwardRequest, PortForwardResponse)
-  CRIO_UNARY_NOT_YET(ContainerStats, ContainerStatsRequest, ContainerStatsResponse)
-  CRIO_UNARY_NOT_YET(ListContainerStats, ListContainerStatsRequest, ListContainerStatsResponse)
+  grpc::Status ContainerStats(grpc::ServerContext* context,
+                              const runtime::v1::ContainerStatsRequest* request,
+                              runtime::v1::ContainerStatsResponse* response) override;
+  grpc::Status ListContainerStats(grpc::ServerContext* context,
+                                  const runtime::v1::ListContainerStatsRequest* request,
+                                  runtime::v1::ListContainerStatsResponse* response) override;
   CRIO_STREAM_NOT_YET(StreamContainerStats, StreamContainerStatsRequest,
                       StreamContainerStatsResponse)
-  CRIO_UNARY_NOT_YET(PodSandboxStats, PodSandboxStatsRequest, PodSandboxStatsResponse)
-  CRIO_UNARY_NOT_YET(ListPodSandboxStats, ListPodSandboxStatsRequest, ListPodSandboxStatsResponse)
+  grpc::Status PodSandboxStats(grpc::ServerContext* context,
+                               const runtime::v1::PodSandboxStatsRequest* request,
+                               runtime::v1::PodSandboxStatsResponse* response) override;
+  grpc::Status ListPodSandboxStats(grpc::ServerContext* context,
+                                   const runtime::v1::ListPodSandboxStatsRequest* request,
+                                   runtime::v1::ListPodSandboxStatsResponse* response) override;
   CRIO_STREAM_NOT_YET(StreamPodSandboxStats, StreamPodSandboxStatsRequest,
                       StreamPodSandboxStatsResponse)
   CRIO_UNARY_NOT_YET(UpdateRuntimeConfig, UpdateRuntimeConfigRequest, UpdateRuntimeConfigResponse)

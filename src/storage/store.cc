@@ -155,6 +155,12 @@ absl::StatusOr<StoreUsage> Store::DiskUsage() {
   return usage;
 }
 
+absl::StatusOr<Usage> Store::ContainerUsage(const std::string& id) {
+  absl::StatusOr<ContainerRecord> container = containers_->Get(id);
+  if (!container.ok()) return container.status();
+  return DirectoryUsage(layers_->home() / container->layer / "diff");
+}
+
 absl::StatusOr<std::vector<std::string>> Store::Check() {
   std::vector<std::string> problems;
   absl::StatusOr<std::vector<LayerRecord>> layers = layers_->List();

@@ -266,3 +266,103 @@ TEST_F(ContainerTest, CrioctlCreateStartPsExecLogsStopRm) {
 
 }  // namespace
 }  // namespace crio::testing
+
+namespace crio::testing {
+namespace {
+
+std::string CgroupFile(const std::string& parent, const std::string& id, const char* controller,
+                       const char* file) {
+  return StrCat("/sys/fs/cgroup/", controller, parent, "/crio-", id, "/", file);
+}
+
+TEST_F(ContainerTest, UpdateContainerResourcesReachesTheCgroupAndTheStatus) {
+  runtime::v1::ContainerConfig config = Config("resized", {"sleep", "1000"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  std::string id = CreateAndStart(config);
+  std::string limit_file =
+      CgroupFile(pod_config_.linux().cgroup_parent(), id, "memory", "memory.limit_in_bytes");
+  ASSERT_EQ(ReadAll(limit_file), StrCat(64 << 20, "\n"));
+
+  runtime::v1::UpdateContainerResourcesRequest request;
+  request.set_container_id(id);
+  request.mutable_linux()->set_memory_limit_in_bytes(128 << 20);
+  request.mutable_linux()->set_cpu_quota(50000);
+  request.mutable_linux()->set_cpu_period(100000);
+  runtime::v1::UpdateContainerResourcesResponse response;
+  grpc::Status status = node_.daemon().runtime().UpdateContainerResources(
+      Context(std::chrono::seconds(30)).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ReadAll(limit_file), StrCat(128 << 20, "\n"));
+  EXPECT_EQ(ReadAll(CgroupFile(pod_config_.linux().cgroup_parent(), id, "cpu", "cpu.cfs_quota_us")),
+            "50000\n");
+  runtime::v1::ContainerStatus after = Status(id);
+  EXPECT_EQ(after.resources().linux().memory_limit_in_bytes(), 128 << 20);
+  EXPECT_EQ(after.resources().linux().cpu_quota(), 50000);
+}
+
+TEST_F(ContainerTest, ReopenContainerLogStartsANewFileAfterRotation) {
+  std::string id =
+      CreateAndStart(Config("rotating", {"sh", "-c", "while :; do echo tick; sleep 0.1; done"}));
+  std::string log = Status(id).log_path();
+  ASSERT_TRUE(Eventually([&] { return ReadAll(log).find("tick") != std::string::npos; }));
+  std::filesystem::rename(log, log + ".1");
+  runtime::v1::ReopenContainerLogRequest request;
+  request.set_container_id(id);
+  runtime::v1::ReopenContainerLogResponse response;
+  grpc::Status status =
+      node_.daemon().runtime().ReopenContainerLog(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(Eventually([&] { return ReadAll(log).find(" stdout F tick") != std::string::npos; }));
+}
+
+TEST_F(ContainerTest, ContainerAndPodStatsArePlausible) {
+  std::string id = CreateAndStart(
+      Config("busy", {"sh", "-c",
+                      "head -c 8000000 /dev/zero > /tmp/fill; i=0; while [ $i -lt 200000 ]; "
+                      "do i=$((i+1)); done; sleep 1000"}));
+  ASSERT_TRUE(Eventually([&] {
+    return Exec(id, {"sh", "-c", "ls -l /tmp/fill | grep -q 8000000 && echo ok"}).stdout() ==
+           "ok\n";
+  }));
+  std::string pod_ip = node_.PodStatus(pod_id_).status().network().ip();
+  ASSERT_EQ(crio::testing::Run({"busybox", "ping", "-c", "2", "-W", "2", pod_ip}).exit_code, 0);
+
+  runtime::v1::ContainerStatsRequest request;
+  request.set_container_id(id);
+  runtime::v1::ContainerStatsResponse response;
+  grpc::Status status =
+      node_.daemon().runtime().ContainerStats(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const runtime::v1::ContainerStats& stats = response.stats();
+  EXPECT_EQ(stats.attributes().id(), id);
+  EXPECT_GT(stats.cpu().usage_core_nano_seconds().value(), 1000000u);  // the loop ran > 1 ms
+  EXPECT_GT(stats.memory().working_set_bytes().value(), 0u);
+  EXPECT_LT(stats.memory().working_set_bytes().value(), 1ull << 30);
+  EXPECT_GE(stats.writable_layer().used_bytes().value(), 8000000u);
+  EXPECT_GE(stats.writable_layer().inodes_used().value(), 1u);
+
+  runtime::v1::PodSandboxStatsRequest pod_request;
+  pod_request.set_pod_sandbox_id(pod_id_);
+  runtime::v1::PodSandboxStatsResponse pod_response;
+  status = node_.daemon().runtime().PodSandboxStats(Context().get(), pod_request, &pod_response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const auto& linux = pod_response.stats().linux();
+  EXPECT_EQ(linux.network().default_interface().name(), "eth0");
+  EXPECT_GT(linux.network().default_interface().rx_bytes().value(), 100u);  // the pings
+  EXPECT_GT(linux.network().default_interface().tx_bytes().value(), 100u);
+  EXPECT_GE(linux.process().process_count().value(), 1u);  // sleep (the shell exec()s it)
+  EXPECT_GE(linux.cpu().usage_core_nano_seconds().value(),
+            stats.cpu().usage_core_nano_seconds().value());
+  ASSERT_EQ(linux.containers_size(), 1);
+  EXPECT_EQ(linux.containers(0).attributes().id(), id);
+
+  runtime::v1::ListContainerStatsResponse listed;
+  ASSERT_TRUE(node_.daemon().runtime().ListContainerStats(Context().get(), {}, &listed).ok());
+  ASSERT_EQ(listed.stats_size(), 1);
+  runtime::v1::ListPodSandboxStatsResponse pods;
+  ASSERT_TRUE(node_.daemon().runtime().ListPodSandboxStats(Context().get(), {}, &pods).ok());
+  EXPECT_EQ(pods.stats_size(), 1);
+}
+
+}  // namespace
+}  // namespace crio::testing

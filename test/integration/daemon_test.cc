@@ -74,15 +74,16 @@ TEST(DaemonTest, RuntimeConfigReportsTheCgroupDriver) {
 TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
   Daemon daemon;
   daemon.Start();
-  runtime::v1::ReopenContainerLogResponse reopen_response;
-  grpc::Status status = daemon.runtime().ReopenContainerLog(Context().get(), {}, &reopen_response);
+  runtime::v1::UpdateRuntimeConfigResponse runtime_config_response;
+  grpc::Status status =
+      daemon.runtime().UpdateRuntimeConfig(Context().get(), {}, &runtime_config_response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "ReopenContainerLog is not supported yet");
+  EXPECT_EQ(status.error_message(), "UpdateRuntimeConfig is not supported yet");
 
-  runtime::v1::UpdateContainerResourcesResponse update_response;
-  status = daemon.runtime().UpdateContainerResources(Context().get(), {}, &update_response);
+  runtime::v1::CheckpointContainerResponse checkpoint_response;
+  status = daemon.runtime().CheckpointContainer(Context().get(), {}, &checkpoint_response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "UpdateContainerResources is not supported yet");
+  EXPECT_EQ(status.error_message(), "CheckpointContainer is not supported yet");
 
   // A server-streaming RPC ends with the same status.
   auto context = Context();
@@ -95,8 +96,8 @@ TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
 
   // Failed calls are logged at error level with their method and request id.
   EXPECT_TRUE(Eventually(
-      [&] { return daemon.Log().find("Response ReopenContainerLog id=") != std::string::npos; }));
-  EXPECT_THAT(daemon.Log(), HasSubstr("error Response UpdateContainerResources id="));
+      [&] { return daemon.Log().find("Response UpdateRuntimeConfig id=") != std::string::npos; }));
+  EXPECT_THAT(daemon.Log(), HasSubstr("error Response CheckpointContainer id="));
 }
 
 TEST(DaemonTest, ReceiveLimitComesFromTheConfiguration) {

@@ -13,7 +13,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "crio/config/holder.h"
+#include "crio/network/interface_stats.h"
+#include "crio/oci/cgroup_stats.h"
 #include "crio/oci/runtime.h"
+#include "crio/sandbox/sandbox.h"
 
 namespace crio::image {
 class ImageManager;
@@ -41,6 +44,26 @@ struct ContainerManagerOptions {
   std::filesystem::path state_dir;  // one directory (the bundle) per container below it
 };
 
+// A container's figures for the CRI stats RPCs.
+struct ContainerStatsData {
+  Container container;
+  int64_t timestamp = 0;  // Unix nanoseconds
+  oci::CgroupStats cgroup;
+  bool has_cgroup = false;  // false once the container has exited
+  uint64_t writable_layer_bytes = 0;
+  uint64_t writable_layer_inodes = 0;
+  std::string writable_layer_mountpoint;
+};
+
+struct PodStatsData {
+  sandbox::Sandbox pod;
+  int64_t timestamp = 0;
+  oci::CgroupStats cgroup;  // the pod's cgroup parent: every container of the pod
+  bool has_cgroup = false;
+  std::vector<network::InterfaceStats> interfaces;  // empty for host-network pods
+  std::vector<ContainerStatsData> containers;
+};
+
 struct ContainerFilter {
   std::string id;  // a full id or a prefix
   std::string pod_id;
@@ -66,6 +89,15 @@ class ContainerManager {
   absl::Status Remove(const std::string& id);
   absl::StatusOr<Container> Get(const std::string& id);
   std::vector<Container> List(const ContainerFilter& filter);
+  // Applies new resources through the runtime (`update`) and records them for ContainerStatus.
+  absl::Status UpdateResources(const std::string& id,
+                               const runtime::v1::LinuxContainerResources& resources);
+  // Asks the container's monitor to reopen its log file (after the kubelet rotated it).
+  absl::Status ReopenLog(const std::string& id);
+  absl::StatusOr<ContainerStatsData> Stats(const std::string& id);
+  std::vector<ContainerStatsData> ListStats(const ContainerFilter& filter);
+  absl::StatusOr<PodStatsData> PodStats(const std::string& pod_id);
+
   absl::StatusOr<oci::ExecSyncResult> ExecSync(const std::string& id,
                                                const std::vector<std::string>& command,
                                                absl::Duration timeout);
@@ -81,6 +113,7 @@ class ContainerManager {
   absl::Status StopLocked(Container& container, absl::Duration timeout);
   absl::Status RemoveLocked(Entry& entry);
   absl::Status StopPod(const std::string& pod_id);
+  ContainerStatsData StatsOf(const Container& container);
   absl::Status RemovePod(const std::string& pod_id);
   std::vector<std::shared_ptr<Entry>> AllEntries();
 

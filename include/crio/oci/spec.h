@@ -89,6 +89,7 @@ struct SpecInputs {
   bool no_new_privileges_default = false;
   std::string image_volumes = "mkdir";           // mkdir | bind | ignore
   bool privileged_without_host_devices = false;  // the runtime handler's option
+  std::string seccomp_profile_path;  // seccomp_profile: RuntimeDefault's file; "" = built-in
 
   // Seams for tests; the defaults look at the real host.
   std::function<HostLsm()> lsm_probe;                        // empty: DetectHostLsm
@@ -146,6 +147,10 @@ absl::StatusOr<std::string> ReadFileInRoot(const std::filesystem::path& root,
 // are given to uid:gid.
 absl::Status MkdirAllInRoot(const std::filesystem::path& root, const std::string& path,
                             uint32_t uid, uint32_t gid);
+
+// linux.resources (without devices) for CRI resources; also what `runtime update` takes.
+nlohmann::json LinuxResources(const runtime::v1::LinuxContainerResources& resources,
+                              int64_t pids_limit);
 
 // "CAP_*" names of the capabilities in this process's bounding set, by number.
 std::vector<std::string> DaemonBoundingCapabilities();

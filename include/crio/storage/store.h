@@ -56,6 +56,8 @@ class Store {
 
   // Disk use of the layers, split as the ImageFsInfo RPC reports it.
   absl::StatusOr<StoreUsage> DiskUsage();
+  // Bytes and inodes of one container's writable layer.
+  absl::StatusOr<Usage> ContainerUsage(const std::string& id);
 
   // Inconsistencies between the records and the files, one sentence each; empty when none.
   absl::StatusOr<std::vector<std::string>> Check();
