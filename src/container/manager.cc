@@ -105,13 +105,35 @@ absl::StatusOr<std::unique_ptr<ContainerManager>> ContainerManager::Open(
   auto manager = std::make_unique<ContainerManager>(std::move(options));
   if (absl::Status recovered = manager->Recover(); !recovered.ok()) return recovered;
   ContainerManager* self = manager.get();
+  manager->options_.exits->SetCallback(
+      [self](const std::string& id, const oci::ExitInfo&) { self->OnExit(id); });
   manager->options_.sandboxes->SetContainerHooks(
       [self](const std::string& pod) { return self->StopPod(pod); },
       [self](const std::string& pod) { return self->RemovePod(pod); });
   return manager;
 }
 
-ContainerManager::~ContainerManager() = default;
+ContainerManager::~ContainerManager() { options_.exits->SetCallback({}); }
+
+void ContainerManager::Emit(const Container& container, LifecycleEvent::Type type) {
+  if (options_.events == nullptr) return;
+  options_.events->Publish({.container_id = container.id,
+                            .pod_id = container.pod_id,
+                            .type = type,
+                            .created_at = absl::ToUnixNanos(absl::Now())});
+}
+
+void ContainerManager::OnExit(const std::string& id) {
+  std::shared_ptr<Entry> entry;
+  {
+    absl::MutexLock lock(&mu_);
+    auto found = containers_.find(id);
+    if (found == containers_.end()) return;  // a pause container, or not ours
+    entry = found->second;
+  }
+  absl::MutexLock lock(&entry->mu);
+  if (!entry->removed) Refresh(entry->container);
+}
 
 absl::Status ContainerManager::Recover() {
   std::vector<std::shared_ptr<Entry>> restored;
@@ -181,6 +203,7 @@ void ContainerManager::Refresh(Container& container) {
   if (absl::Status saved = SaveContainer(container); !saved.ok()) {
     spdlog::warn("container {}: {}", container.id, saved.message());
   }
+  Emit(container, LifecycleEvent::Type::kStopped);
 }
 
 absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
@@ -317,6 +340,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
     containers_[container.id] = entry;
   }
   rollback.Commit();
+  Emit(container, LifecycleEvent::Type::kCreated);
   spdlog::info("Created container {} ({})", container.id, container.name);
   return container.id;
 }
@@ -347,6 +371,7 @@ absl::Status ContainerManager::Start(const std::string& id) {
   }
   container.state = ContainerState::kRunning;
   container.started_at = started_at;
+  Emit(container, LifecycleEvent::Type::kStarted);
   Refresh(container);  // it may have finished already
   return SaveContainer(container);
 }
@@ -369,6 +394,7 @@ absl::Status ContainerManager::StopLocked(Container& container, absl::Duration t
     container.finished_at = absl::ToUnixNanos(absl::Now());
     container.reason = "Error";
     container.exit_code = 137;
+    Emit(container, LifecycleEvent::Type::kStopped);
     return SaveContainer(container);
   }
   return absl::OkStatus();
@@ -409,6 +435,7 @@ absl::Status ContainerManager::RemoveLocked(Entry& entry) {
   names_.erase(container.name);
   containers_.erase(container.id);
   spdlog::info("Removed container {} ({})", container.id, container.name);
+  Emit(container, LifecycleEvent::Type::kDeleted);
   return absl::OkStatus();
 }
 

@@ -12,6 +12,7 @@
 #include "crio/common/log.h"
 
 #include "crio/build_info.h"
+#include "crio/common/event_hub.h"
 #include "crio/common/host.h"
 #include "crio/common/logging.h"
 #include "crio/common/reaper.h"
@@ -230,6 +231,7 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
   std::filesystem::path pod_state = std::filesystem::path(loaded.config.crio.runroot) / "crio-pods";
 
   auto holder = std::make_shared<config::ConfigHolder>(std::move(loaded.config));
+  EventHub events;
   absl::StatusOr<std::unique_ptr<sandbox::SandboxManager>> sandboxes =
       sandbox::SandboxManager::Open({.config = holder,
                                      .runtimes = runtimes->get(),
@@ -238,7 +240,8 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
                                      .images = &images,
                                      .cni = cni->get(),
                                      .state_dir = pod_state,
-                                     .pinns = pinns});
+                                     .pinns = pinns,
+                                     .events = &events});
   if (!sandboxes.ok()) {
     spdlog::critical("Cannot restore pods: {}", sandboxes.status().message());
     return 1;
@@ -251,6 +254,7 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
            .store = store->get(),
            .images = &images,
            .sandboxes = sandboxes->get(),
+           .events = &events,
            .state_dir = std::filesystem::path(holder->Get()->crio.runroot) / "crio-containers"});
   if (!containers.ok()) {
     spdlog::critical("Cannot restore containers: {}", containers.status().message());
@@ -260,6 +264,7 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
       server::CriServer::Start(holder, {.images = &images,
                                         .sandboxes = sandboxes->get(),
                                         .containers = containers->get(),
+                                        .events = &events,
                                         .cni = cni->get()});
   if (!server.ok()) {
     spdlog::critical("{}", server.status().message());

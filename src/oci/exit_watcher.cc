@@ -102,9 +102,15 @@ void ExitWatcher::Loop() {
         exits_[id] = *exit;
       }
       spdlog::debug("Container {} exited with status {}", id, exit->exit_code);
+      absl::MutexLock callback_lock(&callback_mu_);
       if (on_exit_) on_exit_(id, *exit);
     }
   }
+}
+
+void ExitWatcher::SetCallback(Callback on_exit) {
+  absl::MutexLock lock(&callback_mu_);
+  on_exit_ = std::move(on_exit);
 }
 
 std::optional<ExitInfo> ExitWatcher::Wait(const std::string& id, absl::Duration timeout) {

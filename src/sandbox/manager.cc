@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include "crio/common/atomic_file.h"
+#include "crio/common/event_hub.h"
 #include "crio/common/log.h"
 #include "crio/common/strings.h"
 #include "crio/network/cni.h"
@@ -30,6 +31,14 @@ absl::StatusOr<std::unique_ptr<SandboxManager>> SandboxManager::Open(
 }
 
 SandboxManager::~SandboxManager() = default;
+
+void SandboxManager::Emit(const std::string& pod_id, LifecycleEvent::Type type) {
+  if (options_.events == nullptr) return;
+  options_.events->Publish({.container_id = pod_id,
+                            .pod_id = pod_id,
+                            .type = type,
+                            .created_at = absl::ToUnixNanos(absl::Now())});
+}
 
 absl::Status SandboxManager::Recover() {
   std::vector<Sandbox> restored;
@@ -184,7 +193,12 @@ absl::Status SandboxManager::Stop(const std::string& id) {
   if (entry == nullptr) return error;
   absl::MutexLock lock(&entry->mu);
   if (entry->removed) return absl::NotFoundError(StrCat("pod sandbox \"", id, "\" not found"));
-  return StopLocked(entry->sandbox);
+  bool was_ready = entry->sandbox.state == SandboxState::kReady;
+  absl::Status stopped = StopLocked(entry->sandbox);
+  if (stopped.ok() && was_ready) {
+    Emit(entry->sandbox.id, LifecycleEvent::Type::kStopped);
+  }
+  return stopped;
 }
 
 absl::Status SandboxManager::Remove(const std::string& id) {
@@ -220,6 +234,7 @@ absl::Status SandboxManager::Remove(const std::string& id) {
   names_.erase(sandbox.name);
   sandboxes_.erase(sandbox.id);
   spdlog::info("Removed pod sandbox {} ({})", sandbox.id, sandbox.name);
+  Emit(sandbox.id, LifecycleEvent::Type::kDeleted);
   return absl::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "crio/common/atomic_file.h"
+#include "crio/common/event_hub.h"
 #include "crio/common/host.h"
 #include "crio/common/log.h"
 #include "crio/common/strings.h"
@@ -261,6 +262,8 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
     sandboxes_[sandbox.id] = entry;
   }
   rollback.Commit();
+  Emit(sandbox.id, LifecycleEvent::Type::kCreated);
+  Emit(sandbox.id, LifecycleEvent::Type::kStarted);
   spdlog::info("Ran pod sandbox {} ({}){}", sandbox.id, sandbox.name,
                sandbox.ips.empty() ? "" : StrCat(" with IP ", sandbox.ips.front()));
   return sandbox.id;

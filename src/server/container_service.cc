@@ -8,6 +8,7 @@
 #include "crio/common/strings.h"
 #include "grpc_status.h"
 #include "runtime_service.h"
+#include "status_fill.h"
 
 namespace crio::server {
 namespace {
@@ -56,6 +57,29 @@ std::string VerboseInfo(const Container& c) {
 
 }  // namespace
 
+void FillContainerStatus(const container::Container& c_ref, runtime::v1::ContainerStatus* status) {
+  const container::Container* c = &c_ref;
+  status->set_id(c->id);
+  *status->mutable_metadata() = c->config.metadata();
+  status->set_state(ToCri(c->state));
+  status->set_created_at(c->created_at);
+  status->set_started_at(c->started_at);
+  status->set_finished_at(c->finished_at);
+  status->set_exit_code(c->exit_code);
+  *status->mutable_image() = c->config.image();
+  status->set_image_ref(c->image_ref);
+  status->set_image_id(c->image_id);
+  status->set_reason(c->reason);
+  status->set_message(c->message);
+  *status->mutable_labels() = c->config.labels();
+  *status->mutable_annotations() = c->config.annotations();
+  for (const auto& mount : c->config.mounts()) *status->add_mounts() = mount;
+  status->set_log_path(c->log_path);
+  if (c->config.linux().has_resources()) {
+    *status->mutable_resources()->mutable_linux() = c->config.linux().resources();
+  }
+}
+
 grpc::Status RuntimeServiceImpl::CreateContainer(grpc::ServerContext*,
                                                  const runtime::v1::CreateContainerRequest* request,
                                                  runtime::v1::CreateContainerResponse* response) {
@@ -98,26 +122,7 @@ grpc::Status RuntimeServiceImpl::ContainerStatus(grpc::ServerContext*,
                                                  runtime::v1::ContainerStatusResponse* response) {
   absl::StatusOr<Container> c = services_.containers->Get(request->container_id());
   if (!c.ok()) return ToGrpc(c.status());
-  runtime::v1::ContainerStatus* status = response->mutable_status();
-  status->set_id(c->id);
-  *status->mutable_metadata() = c->config.metadata();
-  status->set_state(ToCri(c->state));
-  status->set_created_at(c->created_at);
-  status->set_started_at(c->started_at);
-  status->set_finished_at(c->finished_at);
-  status->set_exit_code(c->exit_code);
-  *status->mutable_image() = c->config.image();
-  status->set_image_ref(c->image_ref);
-  status->set_image_id(c->image_id);
-  status->set_reason(c->reason);
-  status->set_message(c->message);
-  *status->mutable_labels() = c->config.labels();
-  *status->mutable_annotations() = c->config.annotations();
-  for (const auto& mount : c->config.mounts()) *status->add_mounts() = mount;
-  status->set_log_path(c->log_path);
-  if (c->config.linux().has_resources()) {
-    *status->mutable_resources()->mutable_linux() = c->config.linux().resources();
-  }
+  FillContainerStatus(*c, response->mutable_status());
   if (request->verbose()) (*response->mutable_info())["info"] = VerboseInfo(*c);
   return grpc::Status::OK;
 }

@@ -6,6 +6,7 @@
 #include "crio/common/log.h"
 #include "grpc_status.h"
 #include "runtime_service.h"
+#include "status_fill.h"
 
 namespace crio::server {
 namespace {
@@ -56,6 +57,25 @@ std::string VerboseInfo(const sandbox::Sandbox& pod) {
 
 }  // namespace
 
+void FillPodStatus(const sandbox::Sandbox& pod_ref, runtime::v1::PodSandboxStatus* status) {
+  const sandbox::Sandbox* pod = &pod_ref;
+  status->set_id(pod->id);
+  *status->mutable_metadata() = pod->config.metadata();
+  status->set_state(ToCri(pod->state));
+  status->set_created_at(pod->created_at);
+  if (!pod->ips.empty()) {
+    status->mutable_network()->set_ip(pod->ips.front());
+    for (size_t i = 1; i < pod->ips.size(); ++i) {
+      status->mutable_network()->add_additional_ips()->set_ip(pod->ips[i]);
+    }
+  }
+  *status->mutable_linux()->mutable_namespaces()->mutable_options() =
+      pod->config.linux().security_context().namespace_options();
+  *status->mutable_labels() = pod->config.labels();
+  *status->mutable_annotations() = pod->config.annotations();
+  status->set_runtime_handler(pod->runtime_handler);
+}
+
 grpc::Status RuntimeServiceImpl::RunPodSandbox(grpc::ServerContext*,
                                                const runtime::v1::RunPodSandboxRequest* request,
                                                runtime::v1::RunPodSandboxResponse* response) {
@@ -97,22 +117,7 @@ grpc::Status RuntimeServiceImpl::PodSandboxStatus(
     runtime::v1::PodSandboxStatusResponse* response) {
   absl::StatusOr<sandbox::Sandbox> pod = services_.sandboxes->Get(request->pod_sandbox_id());
   if (!pod.ok()) return ToGrpc(pod.status());
-  runtime::v1::PodSandboxStatus* status = response->mutable_status();
-  status->set_id(pod->id);
-  *status->mutable_metadata() = pod->config.metadata();
-  status->set_state(ToCri(pod->state));
-  status->set_created_at(pod->created_at);
-  if (!pod->ips.empty()) {
-    status->mutable_network()->set_ip(pod->ips.front());
-    for (size_t i = 1; i < pod->ips.size(); ++i) {
-      status->mutable_network()->add_additional_ips()->set_ip(pod->ips[i]);
-    }
-  }
-  *status->mutable_linux()->mutable_namespaces()->mutable_options() =
-      pod->config.linux().security_context().namespace_options();
-  *status->mutable_labels() = pod->config.labels();
-  *status->mutable_annotations() = pod->config.annotations();
-  status->set_runtime_handler(pod->runtime_handler);
+  FillPodStatus(*pod, response->mutable_status());
   if (request->verbose()) (*response->mutable_info())["info"] = VerboseInfo(*pod);
   return grpc::Status::OK;
 }

@@ -87,7 +87,9 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
                       StreamPodSandboxStatsResponse)
   CRIO_UNARY_NOT_YET(UpdateRuntimeConfig, UpdateRuntimeConfigRequest, UpdateRuntimeConfigResponse)
   CRIO_UNARY_NOT_YET(CheckpointContainer, CheckpointContainerRequest, CheckpointContainerResponse)
-  CRIO_STREAM_NOT_YET(GetContainerEvents, GetEventsRequest, ContainerEventResponse)
+  grpc::Status GetContainerEvents(
+      grpc::ServerContext* context, const runtime::v1::GetEventsRequest* request,
+      grpc::ServerWriter<runtime::v1::ContainerEventResponse>* writer) override;
   CRIO_UNARY_NOT_YET(ListMetricDescriptors, ListMetricDescriptorsRequest,
                      ListMetricDescriptorsResponse)
   CRIO_UNARY_NOT_YET(ListPodSandboxMetrics, ListPodSandboxMetricsRequest,

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <mutex>
+#include <thread>
+
 #include <google/protobuf/util/json_util.h>
 
 #include <nlohmann/json.hpp>
@@ -362,6 +365,60 @@ TEST_F(ContainerTest, ContainerAndPodStatsArePlausible) {
   runtime::v1::ListPodSandboxStatsResponse pods;
   ASSERT_TRUE(node_.daemon().runtime().ListPodSandboxStats(Context().get(), {}, &pods).ok());
   EXPECT_EQ(pods.stats_size(), 1);
+}
+
+}  // namespace
+}  // namespace crio::testing
+
+namespace crio::testing {
+namespace {
+
+TEST_F(ContainerTest, EventsArriveInOrderWithStatuses) {
+  grpc::ClientContext context;
+  auto reader = node_.daemon().runtime().GetContainerEvents(&context, {});
+  std::vector<runtime::v1::ContainerEventResponse> events;
+  std::mutex mu;
+  std::thread collector([&] {
+    runtime::v1::ContainerEventResponse event;
+    while (reader->Read(&event)) {
+      std::lock_guard<std::mutex> lock(mu);
+      events.push_back(event);
+    }
+  });
+  // Give the server a moment to register the stream before anything happens.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::string id = CreateAndStart(Config("evented", {"sh", "-c", "sleep 0.2"}));
+  ASSERT_TRUE(Eventually([&] { return Status(id).state() == runtime::v1::CONTAINER_EXITED; }));
+  runtime::v1::RemoveContainerRequest remove;
+  remove.set_container_id(id);
+  runtime::v1::RemoveContainerResponse removed;
+  ASSERT_TRUE(node_.daemon().runtime().RemoveContainer(Context().get(), remove, &removed).ok());
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return events.size();
+  };
+  EXPECT_TRUE(Eventually([&] { return count() >= 4; }));
+  context.TryCancel();
+  collector.join();
+
+  std::vector<runtime::v1::ContainerEventType> types;
+  for (const auto& event : events) {
+    if (event.container_id() == id) types.push_back(event.container_event_type());
+  }
+  EXPECT_EQ(types,
+            (std::vector<runtime::v1::ContainerEventType>{
+                runtime::v1::CONTAINER_CREATED_EVENT, runtime::v1::CONTAINER_STARTED_EVENT,
+                runtime::v1::CONTAINER_STOPPED_EVENT, runtime::v1::CONTAINER_DELETED_EVENT}));
+  for (const auto& event : events) {
+    EXPECT_EQ(event.pod_sandbox_status().id(), pod_id_);
+    EXPECT_GT(event.created_at(), 0);
+  }
+  // The STOPPED event carries the container's exited status.
+  for (const auto& event : events) {
+    if (event.container_event_type() != runtime::v1::CONTAINER_STOPPED_EVENT) continue;
+    ASSERT_EQ(event.containers_statuses_size(), 1);
+    EXPECT_EQ(event.containers_statuses(0).state(), runtime::v1::CONTAINER_EXITED);
+  }
 }
 
 }  // namespace

@@ -87,12 +87,12 @@ TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
 
   // A server-streaming RPC ends with the same status.
   auto context = Context();
-  auto reader = daemon.runtime().GetContainerEvents(context.get(), {});
-  runtime::v1::ContainerEventResponse event;
-  EXPECT_FALSE(reader->Read(&event));
+  auto reader = daemon.runtime().StreamContainers(context.get(), {});
+  runtime::v1::StreamContainersResponse item;
+  EXPECT_FALSE(reader->Read(&item));
   status = reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "GetContainerEvents is not supported yet");
+  EXPECT_EQ(status.error_message(), "StreamContainers is not supported yet");
 
   // Failed calls are logged at error level with their method and request id.
   EXPECT_TRUE(Eventually(

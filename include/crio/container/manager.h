@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "crio/common/event_hub.h"
 #include "crio/config/holder.h"
 #include "crio/network/interface_stats.h"
 #include "crio/oci/cgroup_stats.h"
@@ -41,6 +42,7 @@ struct ContainerManagerOptions {
   storage::Store* store = nullptr;
   image::ImageManager* images = nullptr;
   sandbox::SandboxManager* sandboxes = nullptr;
+  EventHub* events = nullptr;       // container lifecycle events go here when set
   std::filesystem::path state_dir;  // one directory (the bundle) per container below it
 };
 
@@ -114,6 +116,9 @@ class ContainerManager {
   absl::Status RemoveLocked(Entry& entry);
   absl::Status StopPod(const std::string& pod_id);
   ContainerStatsData StatsOf(const Container& container);
+  void Emit(const Container& container, LifecycleEvent::Type type);
+  // The exit watcher saw `id` end: fold it in now, so the STOPPED event goes out at once.
+  void OnExit(const std::string& id);
   absl::Status RemovePod(const std::string& pod_id);
   std::vector<std::shared_ptr<Entry>> AllEntries();
 

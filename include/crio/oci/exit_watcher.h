@@ -39,6 +39,9 @@ class ExitWatcher {
       : dir_(std::move(dir)), on_exit_(std::move(on_exit)) {}
   ~ExitWatcher();
 
+  // Replaces the callback (for users created after the watcher, such as the container manager).
+  void SetCallback(Callback on_exit);
+
   // The exit of `id`, waiting up to `timeout` for it.
   std::optional<ExitInfo> Wait(const std::string& id, absl::Duration timeout);
   // Drops what is known about `id` and removes its exit file (when the container is removed).
@@ -52,7 +55,8 @@ class ExitWatcher {
   std::optional<ExitInfo> ReadExitFile(const std::string& id) const;
 
   std::filesystem::path dir_;
-  Callback on_exit_;
+  absl::Mutex callback_mu_;
+  Callback on_exit_ ABSL_GUARDED_BY(callback_mu_);
   UniqueFd inotify_;
   UniqueFd wakeup_;  // eventfd that stops the thread
   absl::Mutex mu_;

@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "crio/common/event_hub.h"
 #include "crio/config/holder.h"
 
 namespace crio::image {
@@ -38,6 +39,7 @@ struct SandboxManagerOptions {
   network::CniManager* cni = nullptr;
   std::filesystem::path state_dir;  // one directory per pod below it
   std::filesystem::path pinns;      // the pinns helper
+  EventHub* events = nullptr;       // pod lifecycle events go here when set
 };
 
 struct SandboxFilter {
@@ -80,6 +82,7 @@ class SandboxManager {
   std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error);
   absl::Status StopLocked(Sandbox& sandbox);
   bool InfraRunning(const Sandbox& sandbox);
+  void Emit(const std::string& pod_id, LifecycleEvent::Type type);
 
   SandboxManagerOptions options_;
   PodHook stop_containers_;

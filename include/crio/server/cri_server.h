@@ -11,6 +11,9 @@ namespace grpc {
 class Server;
 }
 
+namespace crio {
+class EventHub;
+}
 namespace crio::image {
 class ImageManager;
 }
@@ -35,6 +38,7 @@ struct Services {
   image::ImageManager* images = nullptr;
   sandbox::SandboxManager* sandboxes = nullptr;
   container::ContainerManager* containers = nullptr;
+  EventHub* events = nullptr;
   network::CniManager* cni = nullptr;
 };
 
