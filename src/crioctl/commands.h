@@ -16,6 +16,8 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
 void AddPodCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 // create, start, ps, inspect, stop, rm, exec (sync), logs.
 void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+// events, run.
+void AddEventsAndRunCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 // stats, statsp, update.
 void AddStatsCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 

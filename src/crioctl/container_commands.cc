@@ -4,6 +4,8 @@
 #include <iostream>
 #include <memory>
 
+#include <unistd.h>
+
 #include "commands.h"
 #include "output.h"
 
@@ -285,10 +287,12 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit
   auto logs_id = std::make_shared<std::string>();
   auto logs_tail = std::make_shared<int64_t>(-1);
   auto logs_timestamps = std::make_shared<bool>(false);
+  auto logs_follow = std::make_shared<bool>(false);
   logs->add_option("container-id", *logs_id, "Container")->required();
+  logs->add_flag("-f,--follow", *logs_follow, "Keep printing new lines until the container exits");
   logs->add_option("--tail", *logs_tail, "Only the last N lines");
   logs->add_flag("-t,--timestamps", *logs_timestamps, "Show timestamps");
-  logs->callback([&globals, &exit_code, logs_id, logs_tail, logs_timestamps] {
+  logs->callback([&globals, &exit_code, logs_id, logs_tail, logs_timestamps, logs_follow] {
     exit_code = WithClient(globals, [&](Client& client) {
       runtime::v1::ContainerStatusRequest request;
       request.set_container_id(*logs_id);
@@ -309,6 +313,89 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit
         from = lines.size() - *logs_tail;
       }
       for (size_t i = from; i < lines.size(); ++i) PrintLogLine(lines[i], *logs_timestamps);
+      if (!*logs_follow) return 0;
+      // Follow: poll the file for new lines until the container is no longer running.
+      file.clear();
+      std::string partial;
+      while (true) {
+        std::string line;
+        while (std::getline(file, line)) {
+          if (file.eof()) {  // no newline yet: the writer is mid-line
+            partial += line;
+            break;
+          }
+          PrintLogLine(partial + line, *logs_timestamps);
+          partial.clear();
+        }
+        std::cout.flush();
+        file.clear();
+        runtime::v1::ContainerStatusResponse now;
+        if (!client.runtime().ContainerStatus(client.NewContext().get(), request, &now).ok() ||
+            now.status().state() != runtime::v1::CONTAINER_RUNNING) {
+          return 0;
+        }
+        ::usleep(200000);
+      }
+    });
+  });
+}
+
+void AddEventsAndRunCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
+  CLI::App* events = app.add_subcommand("events", "Stream container and pod lifecycle events");
+  auto events_output = std::make_shared<std::string>("json");
+  events->add_option("-o,--output", *events_output, "Output format: json or yaml");
+  events->callback([&globals, &exit_code, events_output] {
+    exit_code = WithClient(globals, [&](Client& client) {
+      grpc::ClientContext context;  // no deadline: until interrupted
+      auto reader = client.runtime().GetContainerEvents(&context, {});
+      runtime::v1::ContainerEventResponse event;
+      while (reader->Read(&event)) {
+        nlohmann::ordered_json document = ToJson(event);
+        if (*events_output == "json") {
+          std::cout << document.dump() << std::endl;
+        } else if (int code = PrintDocument(document, *events_output); code != 0) {
+          return code;
+        }
+      }
+      grpc::Status status = reader->Finish();
+      if (!status.ok()) return ReportFailure("streaming events", status);
+      return 0;
+    });
+  });
+
+  CLI::App* run = app.add_subcommand("run", "Run a pod and a container in it");
+  auto run_files = std::make_shared<std::vector<std::string>>();
+  auto run_runtime = std::make_shared<std::string>();
+  run->add_option("files", *run_files, "CONTAINER-CONFIG POD-CONFIG")->required()->expected(2);
+  run->add_option("-r,--runtime", *run_runtime, "Runtime handler for the pod");
+  run->callback([&globals, &exit_code, run_files, run_runtime] {
+    runtime::v1::RunPodSandboxRequest pod;
+    runtime::v1::CreateContainerRequest create;
+    for (auto [path, message] : {std::pair<std::string, google::protobuf::Message*>{
+                                     (*run_files)[0], create.mutable_config()},
+                                 {(*run_files)[1], pod.mutable_config()}}) {
+      if (absl::Status loaded = LoadMessageFile(path, message); !loaded.ok()) {
+        std::cerr << "crioctl: " << loaded.message() << "\n";
+        exit_code = 1;
+        return;
+      }
+    }
+    pod.set_runtime_handler(*run_runtime);
+    *create.mutable_sandbox_config() = pod.config();
+    exit_code = WithClient(WithTimeout(globals, "4m"), [&](Client& client) {
+      runtime::v1::RunPodSandboxResponse ran;
+      grpc::Status status = client.runtime().RunPodSandbox(client.NewContext().get(), pod, &ran);
+      if (!status.ok()) return ReportFailure("running the pod sandbox", status);
+      create.set_pod_sandbox_id(ran.pod_sandbox_id());
+      runtime::v1::CreateContainerResponse created;
+      status = client.runtime().CreateContainer(client.NewContext().get(), create, &created);
+      if (!status.ok()) return ReportFailure("creating the container", status);
+      runtime::v1::StartContainerRequest start;
+      start.set_container_id(created.container_id());
+      runtime::v1::StartContainerResponse started;
+      status = client.runtime().StartContainer(client.NewContext().get(), start, &started);
+      if (!status.ok()) return ReportFailure("starting the container", status);
+      std::cout << created.container_id() << "\n";
       return 0;
     });
   });

@@ -423,3 +423,40 @@ TEST_F(ContainerTest, EventsArriveInOrderWithStatuses) {
 
 }  // namespace
 }  // namespace crio::testing
+
+namespace crio::testing {
+namespace {
+
+TEST_F(ContainerTest, CrioctlRunLogsFollowAndEvents) {
+  auto crioctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {CrioctlBinary(), "-r", node_.daemon().endpoint()});
+    return crio::testing::Run(args);
+  };
+  Process events({CrioctlBinary(), "-r", node_.daemon().endpoint(), "events"},
+                 node_.dir().path() / "events.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  runtime::v1::PodSandboxConfig pod = node_.PodConfig("cli-run");
+  std::string pod_json;
+  google::protobuf::util::MessageToJsonString(pod, &pod_json);
+  std::filesystem::path pod_file = node_.dir().Write("run-pod.json", pod_json);
+  std::filesystem::path ctr_file = node_.dir().Write(
+      "run-ctr.json", StrCat(R"({"metadata": {"name": "counter"}, "image": {"image": ")",
+                             node_.busybox_image(), R"("},
+  "command": ["sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.3; done"],
+  "log_path": "counter.log", "linux": {"security_context": {"namespace_options": {"pid": 1}}}})"));
+  RunResult run = crioctl({"run", ctr_file.string(), pod_file.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::string id = run.output.substr(0, run.output.find('\n'));
+  // Follows until the container exits, so every line is there when it returns.
+  RunResult follow = crioctl({"logs", "-f", id});
+  EXPECT_EQ(follow.output, "line 1\nline 2\nline 3\n");
+  EXPECT_TRUE(Eventually([&] {
+    std::string out = ReadAll(node_.dir().path() / "events.out");
+    return out.find("CONTAINER_STOPPED_EVENT") != std::string::npos &&
+           out.find(id) != std::string::npos;
+  })) << ReadAll(node_.dir().path() / "events.out");
+  events.Signal(SIGTERM);
+}
+
+}  // namespace
+}  // namespace crio::testing
