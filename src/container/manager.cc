@@ -304,6 +304,18 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   inputs.read_only = settings->runtime.read_only;
   inputs.systemd_cgroup = settings->runtime.cgroup_manager == "systemd";
   inputs.image_volumes = settings->image.image_volumes;
+  // The handler's own profile wins over the daemon-wide one, as in CRI-O.
+  if (auto handler = settings->runtime.runtimes.find(container.runtime_handler.empty()
+                                                         ? settings->runtime.default_runtime
+                                                         : container.runtime_handler);
+      handler != settings->runtime.runtimes.end()) {
+    inputs.privileged_without_host_devices = handler->second.privileged_without_host_devices;
+    inputs.seccomp_profile_path = handler->second.seccomp_profile.empty()
+                                      ? settings->runtime.seccomp_profile
+                                      : handler->second.seccomp_profile;
+  } else {
+    inputs.seccomp_profile_path = settings->runtime.seccomp_profile;
+  }
   absl::StatusOr<oci::GeneratedSpec> spec = oci::GenerateContainerSpec(inputs);
   if (!spec.ok()) return spec.status();
   container.notes = spec->notes;

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crio/common/strings.h"
+#include "crio/oci/seccomp.h"
 
 namespace crio::oci {
 namespace {
@@ -195,17 +197,55 @@ const std::string& LegacyAppArmor(const runtime::v1::LinuxContainerSecurityConte
 }
 #pragma GCC diagnostic pop
 
-absl::Status AddSeccomp(const runtime::v1::LinuxContainerSecurityContext& sc) {
-  // Privileged containers run without a filter, as with every other CRI runtime.
-  if (sc.privileged()) return absl::OkStatus();
+// linux.seccomp. `capabilities` are the container's effective ones: the built-in profile and
+// Docker-format files unlock syscalls by them.
+absl::Status AddSeccomp(const SpecInputs& in, const std::vector<std::string>& capabilities,
+                        json& linux_section) {
+  const auto& sc = in.config->linux().security_context();
   absl::StatusOr<Profile> p =
       SelectProfile(sc.has_seccomp(), sc.seccomp(), LegacySeccomp(sc), "seccomp");
   if (!p.ok()) return p.status();
-  if (!p->set || p->type == runtime::v1::SecurityProfile::Unconfined) return absl::OkStatus();
-  // Refusing beats running unconfined when the pod asked for a filter.
-  return absl::UnimplementedError(StrCat("seccomp profile ",
-                                         runtime::v1::SecurityProfile::ProfileType_Name(p->type),
-                                         " is not supported yet"));
+  if (!p->set) return absl::OkStatus();
+  absl::StatusOr<json> profile;
+  switch (p->type) {
+    case runtime::v1::SecurityProfile::Unconfined:
+      return absl::OkStatus();
+    case runtime::v1::SecurityProfile::RuntimeDefault:
+      // Kubernetes runs privileged containers unconfined, and with SeccompDefault the kubelet
+      // asks for RuntimeDefault on every container, privileged ones included: here it is not a
+      // deliberate request, and a filter would break what privileged pods exist to do.
+      if (sc.privileged()) return absl::OkStatus();
+      if (in.seccomp_profile_path.empty()) {
+        profile = DefaultSeccompProfile(capabilities);
+      } else {
+        profile = LoadSeccompProfile(in.seccomp_profile_path, capabilities);
+        if (!profile.ok()) {
+          return absl::Status(profile.status().code(),
+                              StrCat("crio.conf seccomp_profile: ", profile.status().message()));
+        }
+      }
+      break;
+    case runtime::v1::SecurityProfile::Localhost: {
+      // Only the pod's author names a file, so it applies to privileged containers too.
+      std::string path = p->ref;
+      if (path.rfind("localhost/", 0) == 0) path.erase(0, 10);
+      if (path.empty())
+        return absl::InvalidArgumentError("seccomp profile Localhost names no file");
+      // A relative path would be read from wherever the daemon happens to run.
+      if (!std::filesystem::path(path).is_absolute()) {
+        return absl::InvalidArgumentError(
+            StrCat("seccomp profile Localhost \"", path, "\" is not an absolute path"));
+      }
+      profile = LoadSeccompProfile(path, capabilities);
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError(
+          StrCat("unknown seccomp profile type ", static_cast<int>(p->type)));
+  }
+  if (!profile.ok()) return profile.status();
+  linux_section["seccomp"] = std::move(*profile);
+  return absl::OkStatus();
 }
 
 absl::Status AddAppArmor(const runtime::v1::LinuxContainerSecurityContext& sc, const HostLsm& lsm,
@@ -330,7 +370,10 @@ absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::stri
   if (!rlimits.ok()) return rlimits.status();
   if (!rlimits->empty()) process["rlimits"] = *rlimits;
 
-  if (absl::Status s = AddSeccomp(sc); !s.ok()) return s;
+  if (absl::Status s = AddSeccomp(in, names.get<std::vector<std::string>>(), spec["linux"]);
+      !s.ok()) {
+    return s;
+  }
   HostLsm lsm = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
   if (absl::Status s = AddAppArmor(sc, lsm, process, notes); !s.ok()) return s;
   AddSelinux(sc, lsm, process, notes);

@@ -530,8 +530,9 @@ TEST(DaemonBoundingCapabilitiesTest, MatchesProcStatus) {
 TEST_F(SpecTest, RefusedRequestLeavesTheRootfsAlone) {
   config_.set_working_dir("/not/yet");
   in_.image.volumes = {"/vol"};
-  sc()->mutable_seccomp()->set_profile_type(runtime::v1::SecurityProfile::RuntimeDefault);
-  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
+  sc()->mutable_seccomp()->set_profile_type(runtime::v1::SecurityProfile::Localhost);
+  sc()->mutable_seccomp()->set_localhost_ref("/nonexistent/seccomp/profile.json");
+  EXPECT_EQ(Error().code(), absl::StatusCode::kNotFound);
   EXPECT_FALSE(fs::exists(rootfs_ / "not"));
   EXPECT_FALSE(fs::exists(rootfs_ / "vol"));
 }
@@ -606,21 +607,21 @@ TEST_F(SpecTest, SeccompUnconfinedOrUnsetHasNoSection) {
   EXPECT_FALSE(Generate()["linux"].contains("seccomp"));
 }
 
-TEST_F(SpecTest, SeccompProfilesAreRefusedNotIgnored) {
+TEST_F(SpecTest, SeccompProfilesBecomeFiltersNeverIgnored) {
   sc()->mutable_seccomp()->set_profile_type(runtime::v1::SecurityProfile::RuntimeDefault);
-  absl::Status status = Error();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(status.message(), "seccomp profile RuntimeDefault is not supported yet");
+  nlohmann::json spec = Generate();
+  ASSERT_TRUE(spec["linux"].contains("seccomp"));
+  EXPECT_EQ(spec["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
 
   sc()->mutable_seccomp()->set_profile_type(runtime::v1::SecurityProfile::Localhost);
-  sc()->mutable_seccomp()->set_localhost_ref("/var/lib/kubelet/seccomp/x.json");
-  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
+  sc()->mutable_seccomp()->set_localhost_ref("/var/lib/kubelet/seccomp/missing.json");
+  EXPECT_EQ(Error().code(), absl::StatusCode::kNotFound);
 
   sc()->clear_seccomp();
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   sc()->set_seccomp_profile_path("runtime/default");
-  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(Generate()["linux"].contains("seccomp"));
   sc()->set_seccomp_profile_path("unconfined");
   EXPECT_FALSE(Generate()["linux"].contains("seccomp"));
   sc()->set_seccomp_profile_path("bogus");

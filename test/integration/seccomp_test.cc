@@ -1,0 +1,149 @@
+// Seccomp filters end to end: the real daemon, conmon, runc and the busybox image (see
+// support/node.h). Each check that a filter refuses something is paired with a container without
+// the filter where the same command works, so the filter is shown to be what decides.
+#include "node.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace crio::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SeccompTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    runtime::v1::PullImageRequest pull;
+    pull.mutable_image()->set_image(node_.busybox_image());
+    runtime::v1::PullImageResponse pulled;
+    ASSERT_TRUE(node_.daemon()
+                    .image()
+                    .PullImage(Context(std::chrono::seconds(60)).get(), pull, &pulled)
+                    .ok());
+    pod_config_ = node_.PodConfig("seccomp-pod");
+    pod_id_ = node_.RunPod(pod_config_);
+    ASSERT_FALSE(pod_id_.empty());
+  }
+
+  runtime::v1::ContainerConfig Config(const std::string& name,
+                                      runtime::v1::SecurityProfile::ProfileType type,
+                                      const std::string& localhost_ref = "") {
+    runtime::v1::ContainerConfig config;
+    config.mutable_metadata()->set_name(name);
+    config.mutable_image()->set_image(node_.busybox_image());
+    config.add_command("sleep");
+    config.add_command("1000");
+    config.set_log_path(name + ".log");
+    auto* sc = config.mutable_linux()->mutable_security_context();
+    *sc->mutable_namespace_options() = pod_config_.linux().security_context().namespace_options();
+    sc->mutable_seccomp()->set_profile_type(type);
+    sc->mutable_seccomp()->set_localhost_ref(localhost_ref);
+    return config;
+  }
+
+  grpc::Status TryCreate(const runtime::v1::ContainerConfig& config, std::string* id) {
+    runtime::v1::CreateContainerRequest request;
+    request.set_pod_sandbox_id(pod_id_);
+    *request.mutable_config() = config;
+    *request.mutable_sandbox_config() = pod_config_;
+    runtime::v1::CreateContainerResponse response;
+    grpc::Status status = node_.daemon().runtime().CreateContainer(
+        Context(std::chrono::seconds(60)).get(), request, &response);
+    *id = response.container_id();
+    return status;
+  }
+
+  std::string CreateAndStart(const runtime::v1::ContainerConfig& config) {
+    std::string id;
+    grpc::Status created = TryCreate(config, &id);
+    EXPECT_TRUE(created.ok()) << created.error_message() << "\n" << node_.daemon().Log();
+    runtime::v1::StartContainerRequest start;
+    start.set_container_id(id);
+    runtime::v1::StartContainerResponse started;
+    grpc::Status status = node_.daemon().runtime().StartContainer(
+        Context(std::chrono::seconds(30)).get(), start, &started);
+    EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << node_.daemon().Log();
+    return id;
+  }
+
+  runtime::v1::ExecSyncResponse Exec(const std::string& id, std::vector<std::string> command) {
+    runtime::v1::ExecSyncRequest request;
+    request.set_container_id(id);
+    for (const auto& arg : command) request.add_cmd(arg);
+    request.set_timeout(10);
+    runtime::v1::ExecSyncResponse response;
+    grpc::Status status = node_.daemon().runtime().ExecSync(Context(std::chrono::seconds(20)).get(),
+                                                            request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  TestNode node_;
+  runtime::v1::PodSandboxConfig pod_config_;
+  std::string pod_id_;
+};
+
+TEST_F(SeccompTest, RuntimeDefaultFiltersAndUnconfinedDoesNot) {
+  std::string filtered =
+      CreateAndStart(Config("filtered", runtime::v1::SecurityProfile::RuntimeDefault));
+  std::string open = CreateAndStart(Config("open", runtime::v1::SecurityProfile::Unconfined));
+
+  // 2 is SECCOMP_MODE_FILTER.
+  EXPECT_EQ(Exec(filtered, {"grep", "Seccomp:", "/proc/self/status"}).stdout(), "Seccomp:\t2\n");
+  EXPECT_EQ(Exec(open, {"grep", "Seccomp:", "/proc/self/status"}).stdout(), "Seccomp:\t0\n");
+
+  // A user namespace needs no capability, so only the filter stands in the way.
+  runtime::v1::ExecSyncResponse refused = Exec(filtered, {"unshare", "-U", "true"});
+  EXPECT_NE(refused.exit_code(), 0);
+  EXPECT_THAT(refused.stderr(), HasSubstr("Operation not permitted"));
+  runtime::v1::ExecSyncResponse allowed = Exec(open, {"unshare", "-U", "true"});
+  EXPECT_EQ(allowed.exit_code(), 0) << allowed.stderr();
+
+  // Ordinary work is untouched by the filter.
+  runtime::v1::ExecSyncResponse work = Exec(
+      filtered, {"sh", "-c", "mkdir -p /tmp/d && echo hi > /tmp/d/f && cat /tmp/d/f && ls /tmp/d"});
+  EXPECT_EQ(work.exit_code(), 0) << work.stderr();
+  EXPECT_EQ(work.stdout(), "hi\nf\n");
+}
+
+TEST_F(SeccompTest, CapabilitiesUnlockTheirSyscalls) {
+  runtime::v1::ContainerConfig config =
+      Config("admin", runtime::v1::SecurityProfile::RuntimeDefault);
+  config.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_add_capabilities(
+      "SYS_ADMIN");
+  std::string admin = CreateAndStart(config);
+  EXPECT_EQ(Exec(admin, {"grep", "Seccomp:", "/proc/self/status"}).stdout(), "Seccomp:\t2\n");
+  runtime::v1::ExecSyncResponse allowed = Exec(admin, {"unshare", "-U", "true"});
+  EXPECT_EQ(allowed.exit_code(), 0) << allowed.stderr();
+}
+
+TEST_F(SeccompTest, LocalhostProfileFromAFile) {
+  std::filesystem::path profile = node_.dir().Write("no-mkdir.json", R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]})");
+  std::string id =
+      CreateAndStart(Config("no-mkdir", runtime::v1::SecurityProfile::Localhost, profile.string()));
+  runtime::v1::ExecSyncResponse refused = Exec(id, {"mkdir", "/tmp/x"});
+  EXPECT_NE(refused.exit_code(), 0);
+  EXPECT_THAT(refused.stderr(), HasSubstr("Operation not permitted"));
+  EXPECT_EQ(Exec(id, {"touch", "/tmp/file"}).exit_code(), 0);
+
+  std::string open = CreateAndStart(Config("may-mkdir", runtime::v1::SecurityProfile::Unconfined));
+  EXPECT_EQ(Exec(open, {"mkdir", "/tmp/x"}).exit_code(), 0);
+}
+
+TEST_F(SeccompTest, MissingLocalhostProfileIsRefusedNamingTheFile) {
+  std::string missing = (node_.dir().path() / "missing.json").string();
+  std::string id;
+  grpc::Status status =
+      TryCreate(Config("missing", runtime::v1::SecurityProfile::Localhost, missing), &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr(missing));
+}
+
+}  // namespace
+}  // namespace crio::testing
