@@ -385,19 +385,30 @@ TEST_F(ContainerTest, EventsArriveInOrderWithStatuses) {
       events.push_back(event);
     }
   });
-  // Give the server a moment to register the stream before anything happens.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return events.size();
+  };
+  // The stream is live once an event comes through: run probe pods until one does.
+  for (int probe = 0; count() == 0 && probe < 50; ++probe) {
+    node_.RunPod(node_.PodConfig(StrCat("probe-", probe)));
+    Eventually([&] { return count() > 0; }, std::chrono::milliseconds(200));
+  }
+  ASSERT_GT(count(), 0u);
   std::string id = CreateAndStart(Config("evented", {"sh", "-c", "sleep 0.2"}));
   ASSERT_TRUE(Eventually([&] { return Status(id).state() == runtime::v1::CONTAINER_EXITED; }));
   runtime::v1::RemoveContainerRequest remove;
   remove.set_container_id(id);
   runtime::v1::RemoveContainerResponse removed;
   ASSERT_TRUE(node_.daemon().runtime().RemoveContainer(Context().get(), remove, &removed).ok());
-  auto count = [&] {
+  auto seen_deleted = [&] {
     std::lock_guard<std::mutex> lock(mu);
-    return events.size();
+    return std::any_of(events.begin(), events.end(), [&](const auto& event) {
+      return event.container_id() == id &&
+             event.container_event_type() == runtime::v1::CONTAINER_DELETED_EVENT;
+    });
   };
-  EXPECT_TRUE(Eventually([&] { return count() >= 4; }));
+  EXPECT_TRUE(Eventually(seen_deleted));
   context.TryCancel();
   collector.join();
 
@@ -410,12 +421,16 @@ TEST_F(ContainerTest, EventsArriveInOrderWithStatuses) {
                 runtime::v1::CONTAINER_CREATED_EVENT, runtime::v1::CONTAINER_STARTED_EVENT,
                 runtime::v1::CONTAINER_STOPPED_EVENT, runtime::v1::CONTAINER_DELETED_EVENT}));
   for (const auto& event : events) {
+    if (event.container_id() != id) continue;  // the probe pods' own events
     EXPECT_EQ(event.pod_sandbox_status().id(), pod_id_);
     EXPECT_GT(event.created_at(), 0);
   }
   // The STOPPED event carries the container's exited status.
   for (const auto& event : events) {
-    if (event.container_event_type() != runtime::v1::CONTAINER_STOPPED_EVENT) continue;
+    if (event.container_id() != id ||
+        event.container_event_type() != runtime::v1::CONTAINER_STOPPED_EVENT) {
+      continue;
+    }
     ASSERT_EQ(event.containers_statuses_size(), 1);
     EXPECT_EQ(event.containers_statuses(0).state(), runtime::v1::CONTAINER_EXITED);
   }
