@@ -24,6 +24,7 @@ bench: build
 	@$(BUILD_DIR)/bench/monitor_bench
 	@$(BUILD_DIR)/bench/storage_bench
 	@bench/pod_bench.sh $(BUILD_DIR)
+	@bench/container_bench.sh $(BUILD_DIR)
 
 install: build
 	@cmake --install $(BUILD_DIR)

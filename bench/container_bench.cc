@@ -1,0 +1,535 @@
+// Container benchmark client. Against a CRI socket it prints CreateContainer and StartContainer
+// latency (N containers kept running side by side in one pod) and the latency of a whole
+// container lifecycle (create, start, status, stop, remove). With --runc-floor it instead times
+// runc alone on a bundle over the same busybox root filesystem (`runc run -d`, then `runc create`
+// + `runc start`, each followed by `runc delete -f`): the cost no CRI runtime over runc can
+// undercut. bench/container_bench.sh runs it against crio-cpp and containerd and for the floor.
+// Prints figures; asserts nothing.
+//
+//   container_bench --endpoint unix:///path.sock --image IMAGE --label NAME [--count 50]
+//                   [--pull IMAGE]... [--daemon-pid PID] [--log-root DIR] [--tsv]
+//   container_bench --runc-floor ROOTFS [--runc runc] [--work DIR] [--count 50] [--tsv]
+#include "runtime/v1/api.grpc.pb.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string endpoint;
+  std::string label;
+  std::string image;
+  std::vector<std::string> pulls;
+  std::string log_root = "/tmp/container-bench-logs";
+  int count = 50;
+  int daemon_pid = 0;
+  bool tsv = false;
+  std::string runc_floor;  // the rootfs; selects the runc mode
+  std::string runc = "runc";
+  std::string work;
+};
+
+std::string RandomSuffix() {
+  static std::mt19937_64 generator{std::random_device{}()};
+  char buffer[17];
+  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(generator()));
+  return buffer;
+}
+
+std::unique_ptr<grpc::ClientContext> Deadline(int seconds = 120) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return context;
+}
+
+double Millis(Clock::duration duration) {
+  return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+struct Figures {
+  double median = 0;
+  double p99 = 0;
+};
+
+// Nearest rank, as pod_bench does, so the two benchmarks' figures read the same way.
+Figures Summarize(std::vector<double> samples) {
+  if (samples.empty()) return {};
+  std::sort(samples.begin(), samples.end());
+  auto at = [&](double q) {
+    size_t index =
+        std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
+    return samples[index];
+  };
+  return {at(0.5), at(0.99)};
+}
+
+long HighWaterKib(int pid) {
+  if (pid <= 0) return 0;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// One row in both output forms: the line a person reads, or the tab-separated one the script
+// lines up beside the other runtimes. What a series does not measure is printed as "-".
+struct Row {
+  std::string label;
+  Figures create, start, create_start, lifecycle;
+  bool has_split = true;  // create and start timed apart
+  double rss_mib = 0;
+  int failures = 0;
+};
+
+std::string Cell(double value, bool present = true) {
+  if (!present) return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.1f", value);
+  return buffer;
+}
+
+void Print(const Row& row, bool tsv) {
+  bool split = row.has_split;
+  bool rss = row.rss_mib > 0;
+  const char* format =
+      tsv ? "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n"
+          : "%s: create median %s ms p99 %s ms | start median %s ms p99 %s ms | create+start "
+            "median %s ms p99 %s ms | lifecycle median %s ms p99 %s ms | daemon peak RSS %s MiB "
+            "| failures %d\n";
+  std::printf(format, row.label.c_str(), Cell(row.create.median, split).c_str(),
+              Cell(row.create.p99, split).c_str(), Cell(row.start.median, split).c_str(),
+              Cell(row.start.p99, split).c_str(), Cell(row.create_start.median).c_str(),
+              Cell(row.create_start.p99).c_str(), Cell(row.lifecycle.median).c_str(),
+              Cell(row.lifecycle.p99).c_str(), Cell(row.rss_mib, rss).c_str(), row.failures);
+}
+
+class CriBench {
+ public:
+  explicit CriBench(Options options) : options_(std::move(options)) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(16 << 20);
+    auto channel =
+        grpc::CreateCustomChannel(options_.endpoint, grpc::InsecureChannelCredentials(), args);
+    runtime_ = runtime::v1::RuntimeService::NewStub(channel);
+    images_ = runtime::v1::ImageService::NewStub(channel);
+  }
+
+  int RunAll() {
+    for (const std::string& image : options_.pulls) {
+      if (!Pull(image)) return 1;
+    }
+    if (!Pull(options_.image)) return 1;
+    std::string pod_name = "ctr-bench-" + RandomSuffix().substr(0, 6);
+    pod_config_ = PodConfig(pod_name);
+    // The kubelet makes the pod's log directory; runtimes only create the files in it.
+    std::filesystem::create_directories(pod_config_.log_directory());
+    if (!RunPod()) return 1;
+
+    // One container first, not measured: it unpacks or mounts whatever the runtime caches.
+    if (std::string id = Create("warmup", nullptr); !id.empty()) {
+      Start(id, nullptr);
+      StopAndRemove(id);
+    }
+
+    // Containers stay up until the series ends, as a pod's containers do, so later ones are
+    // created beside running ones.
+    std::vector<double> creates, starts, create_starts;
+    std::vector<std::string> ids;
+    for (int i = 0; i < options_.count; ++i) {
+      double create = 0;
+      double start = 0;
+      std::string id = Create("ctr-" + std::to_string(i), &create);
+      if (id.empty()) continue;
+      ids.push_back(id);
+      creates.push_back(create);
+      if (!Start(id, &start)) continue;
+      starts.push_back(start);
+      create_starts.push_back(create + start);
+    }
+    for (const std::string& id : ids) StopAndRemove(id);
+
+    std::vector<double> lifecycle;
+    for (int i = 0; i < options_.count; ++i) {
+      auto begin = Clock::now();
+      std::string id = Create("life-" + std::to_string(i), nullptr);
+      if (id.empty()) continue;
+      bool ok = Start(id, nullptr);
+      ok = Status(id) && ok;
+      ok = StopAndRemove(id) && ok;
+      if (ok) lifecycle.push_back(Millis(Clock::now() - begin));
+    }
+
+    StopAndRemovePod();
+    Row row;
+    row.label = options_.label;
+    row.create = Summarize(creates);
+    row.start = Summarize(starts);
+    row.create_start = Summarize(create_starts);
+    row.lifecycle = Summarize(lifecycle);
+    row.rss_mib = HighWaterKib(options_.daemon_pid) / 1024.0;
+    row.failures = failures_;
+    Print(row, options_.tsv);
+    return 0;
+  }
+
+ private:
+  runtime::v1::PodSandboxConfig PodConfig(const std::string& name) {
+    runtime::v1::PodSandboxConfig config;
+    config.mutable_metadata()->set_name(name);
+    config.mutable_metadata()->set_namespace_("bench");
+    config.mutable_metadata()->set_uid(RandomSuffix());
+    config.set_hostname(name);
+    config.set_log_directory(options_.log_root + "/" + name);
+    config.mutable_dns_config()->add_servers("10.96.0.10");
+    config.mutable_dns_config()->add_searches("bench.svc.cluster.local");
+    auto* linux = config.mutable_linux();
+    linux->set_cgroup_parent("/container-bench");
+    // The kubelet's default: a PID namespace per container, unless the pod shares one.
+    linux->mutable_security_context()->mutable_namespace_options()->set_pid(runtime::v1::CONTAINER);
+    return config;
+  }
+
+  runtime::v1::ContainerConfig ContainerConfig(const std::string& name) {
+    runtime::v1::ContainerConfig config;
+    config.mutable_metadata()->set_name(name);
+    config.mutable_image()->set_image(options_.image);
+    // The image's own command is an interactive sh, which would exit at once on /dev/null.
+    config.add_command("sleep");
+    config.add_command("3600");
+    config.set_log_path(name + ".log");
+    // The kubelet copies the pod's namespace modes into every container.
+    *config.mutable_linux()->mutable_security_context()->mutable_namespace_options() =
+        pod_config_.linux().security_context().namespace_options();
+    return config;
+  }
+
+  bool Pull(const std::string& image) {
+    runtime::v1::PullImageRequest request;
+    request.mutable_image()->set_image(image);
+    runtime::v1::PullImageResponse response;
+    grpc::Status status = images_->PullImage(Deadline(300).get(), request, &response);
+    if (!status.ok())
+      std::fprintf(stderr, "pull %s: %s\n", image.c_str(), status.error_message().c_str());
+    return status.ok();
+  }
+
+  bool RunPod() {
+    runtime::v1::RunPodSandboxRequest request;
+    *request.mutable_config() = pod_config_;
+    runtime::v1::RunPodSandboxResponse response;
+    grpc::Status status = runtime_->RunPodSandbox(Deadline().get(), request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "%s: RunPodSandbox: %s\n", options_.label.c_str(),
+                   status.error_message().c_str());
+      return false;
+    }
+    pod_id_ = response.pod_sandbox_id();
+    return true;
+  }
+
+  void StopAndRemovePod() {
+    runtime::v1::StopPodSandboxRequest stop;
+    stop.set_pod_sandbox_id(pod_id_);
+    runtime::v1::StopPodSandboxResponse stopped;
+    grpc::Status status = runtime_->StopPodSandbox(Deadline().get(), stop, &stopped);
+    runtime::v1::RemovePodSandboxRequest remove;
+    remove.set_pod_sandbox_id(pod_id_);
+    runtime::v1::RemovePodSandboxResponse removed;
+    if (status.ok()) status = runtime_->RemovePodSandbox(Deadline().get(), remove, &removed);
+    if (!status.ok()) Fail("stop/remove pod", status);
+  }
+
+  // Names get a random tail so that a name a runtime still reserves (a failed removal) cannot
+  // turn every later create into a failure.
+  std::string Create(const std::string& name, double* millis) {
+    runtime::v1::CreateContainerRequest request;
+    request.set_pod_sandbox_id(pod_id_);
+    *request.mutable_config() = ContainerConfig(name + "-" + RandomSuffix().substr(0, 6));
+    *request.mutable_sandbox_config() = pod_config_;
+    runtime::v1::CreateContainerResponse response;
+    auto begin = Clock::now();
+    grpc::Status status = runtime_->CreateContainer(Deadline().get(), request, &response);
+    if (millis != nullptr) *millis = Millis(Clock::now() - begin);
+    if (!status.ok()) {
+      Fail("CreateContainer", status);
+      return "";
+    }
+    return response.container_id();
+  }
+
+  bool Start(const std::string& id, double* millis) {
+    runtime::v1::StartContainerRequest request;
+    request.set_container_id(id);
+    runtime::v1::StartContainerResponse response;
+    auto begin = Clock::now();
+    grpc::Status status = runtime_->StartContainer(Deadline().get(), request, &response);
+    if (millis != nullptr) *millis = Millis(Clock::now() - begin);
+    if (!status.ok()) Fail("StartContainer", status);
+    return status.ok();
+  }
+
+  bool Status(const std::string& id) {
+    runtime::v1::ContainerStatusRequest request;
+    request.set_container_id(id);
+    runtime::v1::ContainerStatusResponse response;
+    grpc::Status status = runtime_->ContainerStatus(Deadline().get(), request, &response);
+    if (!status.ok()) {
+      Fail("ContainerStatus", status);
+    } else if (response.status().state() != runtime::v1::CONTAINER_RUNNING) {
+      std::fprintf(stderr, "%s: container %s is not running after start\n", options_.label.c_str(),
+                   id.c_str());
+      failures_++;
+      return false;
+    }
+    return status.ok();
+  }
+
+  // Timeout 0: sleep ignores SIGTERM as its namespace's init, so a grace period would only be
+  // waited out; this measures the runtime, not the timeout.
+  bool StopAndRemove(const std::string& id) {
+    runtime::v1::StopContainerRequest stop;
+    stop.set_container_id(id);
+    stop.set_timeout(0);
+    runtime::v1::StopContainerResponse stopped;
+    grpc::Status status = runtime_->StopContainer(Deadline().get(), stop, &stopped);
+    if (!status.ok()) {
+      Fail("StopContainer", status);
+      return false;
+    }
+    runtime::v1::RemoveContainerRequest remove;
+    remove.set_container_id(id);
+    runtime::v1::RemoveContainerResponse removed;
+    status = runtime_->RemoveContainer(Deadline().get(), remove, &removed);
+    if (!status.ok()) Fail("RemoveContainer", status);
+    return status.ok();
+  }
+
+  void Fail(const char* what, const grpc::Status& status) {
+    std::fprintf(stderr, "%s: %s: %s\n", options_.label.c_str(), what,
+                 status.error_message().c_str());
+    failures_++;
+  }
+
+  Options options_;
+  std::unique_ptr<runtime::v1::RuntimeService::Stub> runtime_;
+  std::unique_ptr<runtime::v1::ImageService::Stub> images_;
+  runtime::v1::PodSandboxConfig pod_config_;
+  std::string pod_id_;
+  int failures_ = 0;
+};
+
+// Runs a command with stdio on /dev/null, as a detached non-terminal container needs: with
+// inherited pipes the container would hold them open and whoever reads them would never see EOF.
+bool Spawn(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  int error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) return false;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return false;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+constexpr const char* kRuncCgroupParent = "/container-bench-runc";
+
+// runc delete removes a container's cgroup but not the parent they share; nothing else uses it.
+void RemoveCgroupParent() {
+  std::error_code ec;
+  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+    rmdir((hierarchy.path().string() + kRuncCgroupParent).c_str());
+  }
+  rmdir((std::string("/sys/fs/cgroup") + kRuncCgroupParent).c_str());
+}
+
+// runc spec's defaults (its namespaces, capabilities, masked paths) with only what a detached
+// `sleep 3600` over the fixture needs changed. Each container gets a cgroup of its own under one
+// named parent, as a CRI runtime's containers do under their pod's.
+bool WriteBundle(const Options& options, const std::filesystem::path& bundle,
+                 const std::string& id) {
+  std::filesystem::create_directories(bundle);
+  std::filesystem::remove(bundle / "config.json");
+  if (!Spawn({options.runc, "spec", "--bundle", bundle.string()})) {
+    std::fprintf(stderr, "runc spec failed\n");
+    return false;
+  }
+  nlohmann::json spec;
+  {
+    std::ifstream in(bundle / "config.json");
+    spec = nlohmann::json::parse(in, nullptr, false);
+  }
+  if (spec.is_discarded()) return false;
+  spec["process"]["args"] = {"sleep", "3600"};
+  spec["process"]["terminal"] = false;
+  spec["root"]["path"] = std::filesystem::absolute(options.runc_floor).string();
+  spec["root"]["readonly"] = true;
+  spec["hostname"] = id;
+  spec["linux"]["cgroupsPath"] = std::string(kRuncCgroupParent) + "/" + id;
+  std::ofstream(bundle / "config.json") << spec.dump(2);
+  return true;
+}
+
+// Two series over the same bundle: `runc run -d`, the floor proper, and `runc create` then
+// `runc start`, the two calls a CRI runtime must make since CRI creates and starts separately.
+int RuncFloor(const Options& options) {
+  std::filesystem::path work = options.work;
+  bool own_work = work.empty();
+  if (own_work) {
+    char pattern[] = "/tmp/container-bench-runc.XXXXXX";
+    if (mkdtemp(pattern) == nullptr) return 1;
+    work = pattern;
+  }
+  std::string state = (work / "state").string();
+  int failures = 0;
+  // Fills millis with the time of each step; the last one is always `delete -f`, run even when
+  // an earlier step failed, since a run that failed half way can leave a created container.
+  auto series = [&](const std::string& id, const std::vector<std::vector<std::string>>& steps,
+                    std::vector<double>* millis) {
+    std::filesystem::path bundle = work / "bundles" / id;
+    if (!WriteBundle(options, bundle, id)) {
+      failures++;
+      return false;
+    }
+    bool ok = true;
+    for (std::vector<std::string> step : steps) {
+      step.insert(step.begin(), {options.runc, "--root", state});
+      const std::string command = step[3];  // a copy: step grows below
+      if (command != "delete" && !ok) continue;
+      if (command == "run" || command == "create") {
+        step.insert(step.end(), {"--bundle", bundle.string()});
+      }
+      step.push_back(id);
+      auto begin = Clock::now();
+      if (!Spawn(step)) {
+        std::fprintf(stderr, "runc floor: runc %s %s failed\n", command.c_str(), id.c_str());
+        ok = false;
+      }
+      millis->push_back(Millis(Clock::now() - begin));
+    }
+    std::filesystem::remove_all(bundle);
+    if (!ok) failures++;
+    return ok;
+  };
+  const std::vector<std::vector<std::string>> run_steps = {{"run", "-d"}, {"delete", "-f"}};
+  const std::vector<std::vector<std::string>> split_steps = {
+      {"create"}, {"start"}, {"delete", "-f"}};
+
+  std::vector<double> ignored;
+  series("ctr-bench-warmup-" + RandomSuffix().substr(0, 6), run_steps, &ignored);
+  std::vector<double> runs, run_deletes;
+  for (int i = 0; i < options.count; ++i) {
+    std::vector<double> millis;
+    if (series("ctr-bench-run-" + std::to_string(i) + "-" + RandomSuffix().substr(0, 6), run_steps,
+               &millis)) {
+      runs.push_back(millis[0]);
+      run_deletes.push_back(millis[0] + millis[1]);
+    }
+  }
+  int run_failures = failures;
+  failures = 0;
+  std::vector<double> creates, starts, create_starts, split_deletes;
+  for (int i = 0; i < options.count; ++i) {
+    std::vector<double> millis;
+    if (series("ctr-bench-split-" + std::to_string(i) + "-" + RandomSuffix().substr(0, 6),
+               split_steps, &millis)) {
+      creates.push_back(millis[0]);
+      starts.push_back(millis[1]);
+      create_starts.push_back(millis[0] + millis[1]);
+      split_deletes.push_back(millis[0] + millis[1] + millis[2]);
+    }
+  }
+  if (own_work) std::filesystem::remove_all(work);
+  RemoveCgroupParent();
+
+  std::string label = options.label.empty() ? "runc floor" : options.label;
+  Row run_row;
+  run_row.label = label;
+  run_row.has_split = false;
+  run_row.create_start = Summarize(runs);
+  run_row.lifecycle = Summarize(run_deletes);
+  run_row.failures = run_failures;
+  Print(run_row, options.tsv);
+  Row split_row;
+  split_row.label = label + " (create; start)";
+  split_row.create = Summarize(creates);
+  split_row.start = Summarize(starts);
+  split_row.create_start = Summarize(create_starts);
+  split_row.lifecycle = Summarize(split_deletes);
+  split_row.failures = failures;
+  Print(split_row, options.tsv);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--endpoint") {
+      options.endpoint = value();
+    } else if (arg == "--label") {
+      options.label = value();
+    } else if (arg == "--image") {
+      options.image = value();
+    } else if (arg == "--pull") {
+      options.pulls.push_back(value());
+    } else if (arg == "--count") {
+      options.count = std::stoi(value());
+    } else if (arg == "--daemon-pid") {
+      options.daemon_pid = std::stoi(value());
+    } else if (arg == "--log-root") {
+      options.log_root = value();
+    } else if (arg == "--tsv") {
+      options.tsv = true;
+    } else if (arg == "--runc-floor") {
+      options.runc_floor = value();
+    } else if (arg == "--runc") {
+      options.runc = value();
+    } else if (arg == "--work") {
+      options.work = value();
+    } else {
+      std::fprintf(stderr, "container_bench: unknown argument %s\n", arg.c_str());
+      return 2;
+    }
+  }
+  if (!options.runc_floor.empty()) return RuncFloor(options);
+  if (options.endpoint.empty() || options.image.empty()) {
+    std::fprintf(stderr, "container_bench: --endpoint and --image are required\n");
+    return 2;
+  }
+  return CriBench(options).RunAll();
+}
