@@ -9,6 +9,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "bench_util.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,7 +23,13 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Deadline;
+using bench::Figures;
+using bench::HighWaterKib;
+using bench::Millis;
+using bench::RandomSuffix;
+using bench::Summarize;
 
 struct Options {
   std::string endpoint;
@@ -32,19 +40,6 @@ struct Options {
   std::string pull;
   int daemon_pid = 0;
 };
-
-std::string RandomSuffix() {
-  static std::mt19937_64 generator{std::random_device{}()};
-  char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(generator()));
-  return buffer;
-}
-
-std::unique_ptr<grpc::ClientContext> Deadline(int seconds = 120) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  return context;
-}
 
 runtime::v1::PodSandboxConfig PodConfig(const Options& options, const std::string& name) {
   runtime::v1::PodSandboxConfig config;
@@ -62,36 +57,6 @@ runtime::v1::PodSandboxConfig PodConfig(const Options& options, const std::strin
   linux->mutable_security_context()->mutable_namespace_options()->set_pid(
       options.shared_pid ? runtime::v1::POD : runtime::v1::CONTAINER);
   return config;
-}
-
-double Millis(Clock::duration duration) {
-  return std::chrono::duration<double, std::milli>(duration).count();
-}
-
-struct Figures {
-  double median = 0;
-  double p99 = 0;
-};
-
-Figures Summarize(std::vector<double> samples) {
-  if (samples.empty()) return {};
-  std::sort(samples.begin(), samples.end());
-  auto at = [&](double q) {
-    size_t index =
-        std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
-    return samples[index];
-  };
-  return {at(0.5), at(0.99)};
-}
-
-long HighWaterKib(int pid) {
-  if (pid <= 0) return 0;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
 }
 
 class Bench {

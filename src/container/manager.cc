@@ -9,6 +9,7 @@
 
 #include "crio/common/atomic_file.h"
 #include "crio/common/log.h"
+#include "crio/common/rollback.h"
 #include "crio/common/strings.h"
 #include "crio/common/unique_fd.h"
 #include "crio/image/image_manager.h"
@@ -29,23 +30,6 @@ struct ContainerManager::Entry {
 };
 
 namespace {
-
-// How long RemoveContainer waits for a container it killed.
-constexpr absl::Duration kRemoveKillWait = absl::Seconds(10);
-
-class Rollback {
- public:
-  ~Rollback() {
-    if (committed_) return;
-    for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) (*step)();
-  }
-  void Add(std::function<void()> step) { steps_.push_back(std::move(step)); }
-  void Commit() { committed_ = true; }
-
- private:
-  std::vector<std::function<void()>> steps_;
-  bool committed_ = false;
-};
 
 oci::PodContext PodContextOf(const sandbox::Sandbox& pod) {
   oci::PodContext context;

@@ -131,6 +131,17 @@ absl::Status LoadMessageFile(const std::string& path, google::protobuf::Message*
   return absl::OkStatus();
 }
 
+int PrintStatus(const google::protobuf::Message& status,
+                const google::protobuf::Map<std::string, std::string>& info,
+                const std::string& format) {
+  nlohmann::ordered_json document = {{"status", ToJson(status)}};
+  for (const auto& [key, value] : info) {
+    nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(value, nullptr, false);
+    document[key] = parsed.is_discarded() ? nlohmann::ordered_json(value) : parsed;
+  }
+  return PrintDocument(document, format);
+}
+
 std::string TruncateId(const std::string& id) { return id.substr(0, 13); }
 
 std::string Age(int64_t unix_nanos) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <google/protobuf/map.h>
 #include <google/protobuf/message.h>
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,12 @@ namespace crioctl {
 // Reads a crictl config file (JSON or YAML; snake_case or lowerCamelCase field names, enums by
 // name or number) into `message`.
 absl::Status LoadMessageFile(const std::string& path, google::protobuf::Message* message);
+
+// A status message and its verbose info, as crictl's inspect commands print them: the info
+// entries, JSON documents, shown inline beside "status". Returns the exit code.
+int PrintStatus(const google::protobuf::Message& status,
+                const google::protobuf::Map<std::string, std::string>& info,
+                const std::string& format);
 
 // An id as crictl's tables show it: the first 13 characters.
 std::string TruncateId(const std::string& id);

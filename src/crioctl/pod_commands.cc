@@ -158,13 +158,10 @@ void AddPodCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code)
         grpc::Status status =
             client.runtime().PodSandboxStatus(client.NewContext().get(), request, &response);
         if (!status.ok()) return ReportFailure("getting the status of pod " + id, status);
-        nlohmann::ordered_json document = {{"status", ToJson(response.status())}};
-        // Like crictl, the verbose info entries are JSON documents shown inline.
-        for (const auto& [key, value] : response.info()) {
-          nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(value, nullptr, false);
-          document[key] = parsed.is_discarded() ? nlohmann::ordered_json(value) : parsed;
+        if (int code = PrintStatus(response.status(), response.info(), *inspect_output);
+            code != 0) {
+          return code;
         }
-        if (int code = PrintDocument(document, *inspect_output); code != 0) return code;
       }
       return 0;
     });

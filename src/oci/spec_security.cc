@@ -43,22 +43,6 @@ constexpr std::array<std::string_view, 41> kCapabilityNames = {
     "CHECKPOINT_RESTORE"};                                                             // 40
 // clang-format on
 
-// What Kubernetes hides from (masked) or freezes for (read-only) unprivileged containers when the
-// kubelet does not say otherwise.
-const std::vector<std::string> kMaskedPaths = {"/proc/asound",
-                                               "/proc/acpi",
-                                               "/proc/kcore",
-                                               "/proc/keys",
-                                               "/proc/latency_stats",
-                                               "/proc/timer_list",
-                                               "/proc/timer_stats",
-                                               "/proc/sched_debug",
-                                               "/proc/scsi",
-                                               "/sys/firmware",
-                                               "/sys/devices/virtual/powercap"};
-const std::vector<std::string> kReadonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                                 "/proc/sysrq-trigger"};
-
 struct Rlimit {
   std::string_view name;
   std::string_view type;
@@ -383,14 +367,35 @@ absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::stri
     linux_section["maskedPaths"] =
         sc.masked_paths_size() > 0
             ? std::vector<std::string>(sc.masked_paths().begin(), sc.masked_paths().end())
-            : kMaskedPaths;
+            : DefaultMaskedPaths();
     linux_section["readonlyPaths"] =
         sc.readonly_paths_size() > 0
             ? std::vector<std::string>(sc.readonly_paths().begin(), sc.readonly_paths().end())
-            : kReadonlyPaths;
+            : DefaultReadonlyPaths();
   }
   return absl::OkStatus();
 }
 
 }  // namespace spec_internal
+const std::vector<std::string>& DefaultMaskedPaths() {
+  static const std::vector<std::string> paths = {"/proc/asound",
+                                                 "/proc/acpi",
+                                                 "/proc/kcore",
+                                                 "/proc/keys",
+                                                 "/proc/latency_stats",
+                                                 "/proc/timer_list",
+                                                 "/proc/timer_stats",
+                                                 "/proc/sched_debug",
+                                                 "/proc/scsi",
+                                                 "/sys/firmware",
+                                                 "/sys/devices/virtual/powercap"};
+  return paths;
+}
+
+const std::vector<std::string>& DefaultReadonlyPaths() {
+  static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                 "/proc/sysrq-trigger"};
+  return paths;
+}
+
 }  // namespace crio::oci

@@ -3,26 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "crio/common/strings.h"
+#include "crio/oci/spec.h"
 
 namespace crio::sandbox {
 namespace {
 
 using nlohmann::json;
-
-// The paths Kubernetes hides from (masked) or freezes for (read-only) unprivileged containers.
-const std::vector<std::string> kMaskedPaths = {"/proc/asound",
-                                               "/proc/acpi",
-                                               "/proc/kcore",
-                                               "/proc/keys",
-                                               "/proc/latency_stats",
-                                               "/proc/timer_list",
-                                               "/proc/timer_stats",
-                                               "/proc/sched_debug",
-                                               "/proc/scsi",
-                                               "/sys/firmware",
-                                               "/sys/devices/virtual/powercap"};
-const std::vector<std::string> kReadonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                                 "/proc/sysrq-trigger"};
 
 json BindMount(const std::string& destination, const std::string& source, bool readonly) {
   json options = {"rbind", "rprivate", "nosuid", "nodev", "noexec"};
@@ -87,8 +73,8 @@ std::string RenderInfraSpec(const Sandbox& sandbox, const InfraSpecInputs& input
       {"namespaces", namespaces},
       {"cgroupsPath", inputs.cgroups_path},
       {"resources", {{"cpu", {{"shares", 2}}}}},
-      {"maskedPaths", kMaskedPaths},
-      {"readonlyPaths", kReadonlyPaths},
+      {"maskedPaths", oci::DefaultMaskedPaths()},
+      {"readonlyPaths", oci::DefaultReadonlyPaths()},
   };
   if (!inputs.cpuset.empty()) linux_section["resources"]["cpu"]["cpus"] = inputs.cpuset;
 

@@ -8,6 +8,20 @@
 namespace crio::server {
 namespace {
 
+// CPU and memory figures of a cgroup; the CRI has the same messages for pods and containers.
+template <class Message>
+void FillCpuAndMemory(const oci::CgroupStats& cgroup, int64_t timestamp, Message* out) {
+  out->mutable_cpu()->set_timestamp(timestamp);
+  out->mutable_cpu()->mutable_usage_core_nano_seconds()->set_value(cgroup.cpu_usage_ns);
+  auto* memory = out->mutable_memory();
+  memory->set_timestamp(timestamp);
+  memory->mutable_working_set_bytes()->set_value(cgroup.working_set);
+  memory->mutable_usage_bytes()->set_value(cgroup.memory_usage);
+  memory->mutable_rss_bytes()->set_value(cgroup.rss);
+  memory->mutable_page_faults()->set_value(cgroup.page_faults);
+  memory->mutable_major_page_faults()->set_value(cgroup.major_page_faults);
+}
+
 void FillContainerStats(const container::ContainerStatsData& data,
                         runtime::v1::ContainerStats* out) {
   const container::Container& c = data.container;
@@ -16,17 +30,7 @@ void FillContainerStats(const container::ContainerStatsData& data,
   *attributes->mutable_metadata() = c.config.metadata();
   *attributes->mutable_labels() = c.config.labels();
   *attributes->mutable_annotations() = c.config.annotations();
-  if (data.has_cgroup) {
-    out->mutable_cpu()->set_timestamp(data.timestamp);
-    out->mutable_cpu()->mutable_usage_core_nano_seconds()->set_value(data.cgroup.cpu_usage_ns);
-    auto* memory = out->mutable_memory();
-    memory->set_timestamp(data.timestamp);
-    memory->mutable_working_set_bytes()->set_value(data.cgroup.working_set);
-    memory->mutable_usage_bytes()->set_value(data.cgroup.memory_usage);
-    memory->mutable_rss_bytes()->set_value(data.cgroup.rss);
-    memory->mutable_page_faults()->set_value(data.cgroup.page_faults);
-    memory->mutable_major_page_faults()->set_value(data.cgroup.major_page_faults);
-  }
+  if (data.has_cgroup) FillCpuAndMemory(data.cgroup, data.timestamp, out);
   auto* layer = out->mutable_writable_layer();
   layer->set_timestamp(data.timestamp);
   layer->mutable_fs_id()->set_mountpoint(data.writable_layer_mountpoint);
@@ -42,15 +46,7 @@ void FillPodStats(const container::PodStatsData& data, runtime::v1::PodSandboxSt
   *attributes->mutable_annotations() = data.pod.config.annotations();
   auto* linux = out->mutable_linux();
   if (data.has_cgroup) {
-    linux->mutable_cpu()->set_timestamp(data.timestamp);
-    linux->mutable_cpu()->mutable_usage_core_nano_seconds()->set_value(data.cgroup.cpu_usage_ns);
-    auto* memory = linux->mutable_memory();
-    memory->set_timestamp(data.timestamp);
-    memory->mutable_working_set_bytes()->set_value(data.cgroup.working_set);
-    memory->mutable_usage_bytes()->set_value(data.cgroup.memory_usage);
-    memory->mutable_rss_bytes()->set_value(data.cgroup.rss);
-    memory->mutable_page_faults()->set_value(data.cgroup.page_faults);
-    memory->mutable_major_page_faults()->set_value(data.cgroup.major_page_faults);
+    FillCpuAndMemory(data.cgroup, data.timestamp, linux);
     linux->mutable_process()->set_timestamp(data.timestamp);
     linux->mutable_process()->mutable_process_count()->set_value(data.cgroup.pids);
   }

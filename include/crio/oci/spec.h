@@ -152,6 +152,11 @@ absl::Status MkdirAllInRoot(const std::filesystem::path& root, const std::string
 nlohmann::json LinuxResources(const runtime::v1::LinuxContainerResources& resources,
                               int64_t pids_limit);
 
+// What Kubernetes hides from (masked) or freezes for (read-only) in unprivileged containers when
+// the kubelet does not say otherwise.
+const std::vector<std::string>& DefaultMaskedPaths();
+const std::vector<std::string>& DefaultReadonlyPaths();
+
 // "CAP_*" names of the capabilities in this process's bounding set, by number.
 std::vector<std::string> DaemonBoundingCapabilities();
 
