@@ -185,5 +185,5 @@ if [ -e "$socket" ]; then
   echo "socket $socket was not removed" >&2
   exit 1
 fi
-echo "The socket is gone and nothing is left running. Containers in pods come with the next"
-echo "milestone (see the open issues); until then those RPCs answer UNIMPLEMENTED."
+echo "The socket is gone and nothing is left running. Interactive exec, attach and port-forward"
+echo "come with the streaming milestone (see the open issues); until then they answer UNIMPLEMENTED."
