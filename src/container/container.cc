@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crio/common/atomic_file.h"
+#include "crio/common/json_field.h"
 #include "crio/common/strings.h"
 
 namespace crio::container {
@@ -28,13 +29,6 @@ ContainerState StateFromName(const std::string& name) {
     if (name == text) return value;
   }
   return ContainerState::kUnknown;
-}
-
-template <class T>
-T Field(const nlohmann::json& json, const char* key, T fallback = T{}) {
-  auto found = json.find(key);
-  if (found == json.end() || found->is_null()) return fallback;
-  return found->get<T>();
 }
 
 }  // namespace
@@ -82,30 +76,30 @@ absl::StatusOr<Container> ParseContainer(const std::string& text) {
   }
   Container container;
   try {
-    container.id = Field<std::string>(json, "id");
-    container.name = Field<std::string>(json, "name");
-    container.pod_id = Field<std::string>(json, "pod_id");
+    container.id = JsonField<std::string>(json, "id");
+    container.name = JsonField<std::string>(json, "name");
+    container.pod_id = JsonField<std::string>(json, "pod_id");
     if (auto config = json.find("config"); config != json.end()) {
       if (!google::protobuf::util::JsonStringToMessage(config->dump(), &container.config).ok()) {
         return absl::DataLossError("container state: unreadable container config");
       }
     }
-    container.image_id = Field<std::string>(json, "image_id");
-    container.image_ref = Field<std::string>(json, "image_ref");
-    container.runtime_handler = Field<std::string>(json, "runtime_handler");
-    container.created_at = Field<int64_t>(json, "created_at");
-    container.started_at = Field<int64_t>(json, "started_at");
-    container.finished_at = Field<int64_t>(json, "finished_at");
-    container.state = StateFromName(Field<std::string>(json, "state"));
-    container.exit_code = Field<int32_t>(json, "exit_code");
-    container.reason = Field<std::string>(json, "reason");
-    container.message = Field<std::string>(json, "message");
-    container.pid = Field<pid_t>(json, "pid");
-    container.dir = Field<std::string>(json, "dir");
-    container.log_path = Field<std::string>(json, "log_path");
-    container.cgroup_parent = Field<std::string>(json, "cgroup_parent");
-    container.stop_signal = Field<std::string>(json, "stop_signal");
-    container.notes = Field<std::vector<std::string>>(json, "notes");
+    container.image_id = JsonField<std::string>(json, "image_id");
+    container.image_ref = JsonField<std::string>(json, "image_ref");
+    container.runtime_handler = JsonField<std::string>(json, "runtime_handler");
+    container.created_at = JsonField<int64_t>(json, "created_at");
+    container.started_at = JsonField<int64_t>(json, "started_at");
+    container.finished_at = JsonField<int64_t>(json, "finished_at");
+    container.state = StateFromName(JsonField<std::string>(json, "state"));
+    container.exit_code = JsonField<int32_t>(json, "exit_code");
+    container.reason = JsonField<std::string>(json, "reason");
+    container.message = JsonField<std::string>(json, "message");
+    container.pid = JsonField<pid_t>(json, "pid");
+    container.dir = JsonField<std::string>(json, "dir");
+    container.log_path = JsonField<std::string>(json, "log_path");
+    container.cgroup_parent = JsonField<std::string>(json, "cgroup_parent");
+    container.stop_signal = JsonField<std::string>(json, "stop_signal");
+    container.notes = JsonField<std::vector<std::string>>(json, "notes");
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(StrCat("container state: ", error.what()));
   }

@@ -7,24 +7,6 @@
 #include "output.h"
 
 namespace crioctl {
-namespace {
-
-// Sizes as crictl prints them: decimal units with three significant digits.
-std::string HumanSize(uint64_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double size = static_cast<double>(bytes);
-  int unit = 0;
-  while (size >= 1000 && unit < 4) {
-    size /= 1000;
-    ++unit;
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.3g%s", size, units[unit]);
-  return buffer;
-}
-
-}  // namespace
-
 void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
   // Pulls (with the kubelet's long deadline) can take far longer than --timeout's default.
   CLI::App* pull = app.add_subcommand("pull", "Pull an image from a registry");

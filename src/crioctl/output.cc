@@ -72,6 +72,7 @@ absl::StatusOr<std::string> Render(const nlohmann::ordered_json& document,
 }  // namespace crioctl
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -140,6 +141,19 @@ int PrintStatus(const google::protobuf::Message& status,
     document[key] = parsed.is_discarded() ? nlohmann::ordered_json(value) : parsed;
   }
   return PrintDocument(document, format);
+}
+
+std::string HumanSize(uint64_t bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double size = static_cast<double>(bytes);
+  int unit = 0;
+  while (size >= 1000 && unit < 4) {
+    size /= 1000;
+    ++unit;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.3g%s", size, units[unit]);
+  return buffer;
 }
 
 std::string TruncateId(const std::string& id) { return id.substr(0, 13); }

@@ -35,6 +35,9 @@ int PrintStatus(const google::protobuf::Message& status,
                 const google::protobuf::Map<std::string, std::string>& info,
                 const std::string& format);
 
+// A size as crictl prints it: decimal units, three significant digits ("2.14MB").
+std::string HumanSize(uint64_t bytes);
+
 // An id as crictl's tables show it: the first 13 characters.
 std::string TruncateId(const std::string& id);
 

@@ -19,19 +19,6 @@ double CpuPercent(uint64_t cpu_before, int64_t at_before, uint64_t cpu_after, in
          static_cast<double>(at_after - at_before);
 }
 
-std::string Bytes(uint64_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double size = static_cast<double>(bytes);
-  int unit = 0;
-  while (size >= 1000 && unit < 4) {
-    size /= 1000;
-    ++unit;
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.3g%s", size, units[unit]);
-  return buffer;
-}
-
 }  // namespace
 
 void AddStatsCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
@@ -82,8 +69,8 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
         std::printf("%-13s   %-20s   %-8.2f   %-10s   %-10s   %llu\n",
                     TruncateId(s.attributes().id()).c_str(),
                     s.attributes().metadata().name().c_str(), cpu,
-                    Bytes(s.memory().working_set_bytes().value()).c_str(),
-                    Bytes(s.writable_layer().used_bytes().value()).c_str(),
+                    HumanSize(s.memory().working_set_bytes().value()).c_str(),
+                    HumanSize(s.writable_layer().used_bytes().value()).c_str(),
                     static_cast<unsigned long long>(s.writable_layer().inodes_used().value()));
       }
       return 0;
@@ -113,9 +100,9 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
         std::printf("%-13s   %-30s   %-10s   %-10s   %-10s   %llu\n",
                     TruncateId(s.attributes().id()).c_str(),
                     s.attributes().metadata().name().c_str(),
-                    Bytes(linux.memory().working_set_bytes().value()).c_str(),
-                    Bytes(linux.network().default_interface().rx_bytes().value()).c_str(),
-                    Bytes(linux.network().default_interface().tx_bytes().value()).c_str(),
+                    HumanSize(linux.memory().working_set_bytes().value()).c_str(),
+                    HumanSize(linux.network().default_interface().rx_bytes().value()).c_str(),
+                    HumanSize(linux.network().default_interface().tx_bytes().value()).c_str(),
                     static_cast<unsigned long long>(linux.process().process_count().value()));
       }
       return 0;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crio/common/atomic_file.h"
+#include "crio/common/json_field.h"
 #include "crio/common/strings.h"
 
 namespace crio::sandbox {
@@ -14,13 +15,6 @@ using runtime::v1::NamespaceMode;
 
 const runtime::v1::NamespaceOption& Namespaces(const runtime::v1::PodSandboxConfig& config) {
   return config.linux().security_context().namespace_options();
-}
-
-template <class T>
-T Field(const nlohmann::json& json, const char* key, T fallback = T{}) {
-  auto found = json.find(key);
-  if (found == json.end() || found->is_null()) return fallback;
-  return found->get<T>();
 }
 
 }  // namespace
@@ -75,34 +69,34 @@ absl::StatusOr<Sandbox> ParseSandbox(const std::string& text) {
   }
   Sandbox sandbox;
   try {
-    sandbox.id = Field<std::string>(json, "id");
-    sandbox.name = Field<std::string>(json, "name");
+    sandbox.id = JsonField<std::string>(json, "id");
+    sandbox.name = JsonField<std::string>(json, "name");
     if (auto config = json.find("config"); config != json.end()) {
       auto parsed = google::protobuf::util::JsonStringToMessage(config->dump(), &sandbox.config);
       if (!parsed.ok()) return absl::DataLossError("pod state: unreadable pod config");
     }
-    sandbox.runtime_handler = Field<std::string>(json, "runtime_handler");
-    sandbox.created_at = Field<int64_t>(json, "created_at");
-    sandbox.state = Field<std::string>(json, "state") == "ready" ? SandboxState::kReady
-                                                                 : SandboxState::kNotReady;
-    sandbox.dir = Field<std::string>(json, "dir");
-    sandbox.hostname = Field<std::string>(json, "hostname");
-    sandbox.shm_path = Field<std::string>(json, "shm_path");
-    sandbox.shm_mounted = Field<bool>(json, "shm_mounted");
-    sandbox.cgroup_parent = Field<std::string>(json, "cgroup_parent");
-    sandbox.net_ns = Field<std::string>(json, "net_ns");
-    sandbox.ipc_ns = Field<std::string>(json, "ipc_ns");
-    sandbox.uts_ns = Field<std::string>(json, "uts_ns");
-    sandbox.user_ns = Field<std::string>(json, "user_ns");
-    sandbox.network_attached = Field<bool>(json, "network_attached");
-    sandbox.network_name = Field<std::string>(json, "network_name");
-    sandbox.ips = Field<std::vector<std::string>>(json, "ips");
+    sandbox.runtime_handler = JsonField<std::string>(json, "runtime_handler");
+    sandbox.created_at = JsonField<int64_t>(json, "created_at");
+    sandbox.state = JsonField<std::string>(json, "state") == "ready" ? SandboxState::kReady
+                                                                     : SandboxState::kNotReady;
+    sandbox.dir = JsonField<std::string>(json, "dir");
+    sandbox.hostname = JsonField<std::string>(json, "hostname");
+    sandbox.shm_path = JsonField<std::string>(json, "shm_path");
+    sandbox.shm_mounted = JsonField<bool>(json, "shm_mounted");
+    sandbox.cgroup_parent = JsonField<std::string>(json, "cgroup_parent");
+    sandbox.net_ns = JsonField<std::string>(json, "net_ns");
+    sandbox.ipc_ns = JsonField<std::string>(json, "ipc_ns");
+    sandbox.uts_ns = JsonField<std::string>(json, "uts_ns");
+    sandbox.user_ns = JsonField<std::string>(json, "user_ns");
+    sandbox.network_attached = JsonField<bool>(json, "network_attached");
+    sandbox.network_name = JsonField<std::string>(json, "network_name");
+    sandbox.ips = JsonField<std::vector<std::string>>(json, "ips");
     if (auto infra = json.find("infra"); infra != json.end() && infra->is_object()) {
       InfraContainer container;
-      container.id = Field<std::string>(*infra, "id");
-      container.pid = Field<pid_t>(*infra, "pid");
-      container.bundle = Field<std::string>(*infra, "bundle");
-      container.image_id = Field<std::string>(*infra, "image_id");
+      container.id = JsonField<std::string>(*infra, "id");
+      container.pid = JsonField<pid_t>(*infra, "pid");
+      container.bundle = JsonField<std::string>(*infra, "bundle");
+      container.image_id = JsonField<std::string>(*infra, "image_id");
       sandbox.infra = container;
     }
   } catch (const nlohmann::json::exception& error) {

@@ -1,7 +1,7 @@
 // Seccomp filters end to end: the real daemon, conmon, runc and the busybox image (see
 // support/node.h). Each check that a filter refuses something is paired with a container without
 // the filter where the same command works, so the filter is shown to be what decides.
-#include "node.h"
+#include "pod_fixture.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,77 +14,18 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class SeccompTest : public ::testing::Test {
+class SeccompTest : public PodFixture {
  protected:
-  void SetUp() override {
-    runtime::v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(node_.busybox_image());
-    runtime::v1::PullImageResponse pulled;
-    ASSERT_TRUE(node_.daemon()
-                    .image()
-                    .PullImage(Context(std::chrono::seconds(60)).get(), pull, &pulled)
-                    .ok());
-    pod_config_ = node_.PodConfig("seccomp-pod");
-    pod_id_ = node_.RunPod(pod_config_);
-    ASSERT_FALSE(pod_id_.empty());
-  }
-
+  // `sleep 1000` under the given seccomp profile.
   runtime::v1::ContainerConfig Config(const std::string& name,
                                       runtime::v1::SecurityProfile::ProfileType type,
                                       const std::string& localhost_ref = "") {
-    runtime::v1::ContainerConfig config;
-    config.mutable_metadata()->set_name(name);
-    config.mutable_image()->set_image(node_.busybox_image());
-    config.add_command("sleep");
-    config.add_command("1000");
-    config.set_log_path(name + ".log");
-    auto* sc = config.mutable_linux()->mutable_security_context();
-    *sc->mutable_namespace_options() = pod_config_.linux().security_context().namespace_options();
-    sc->mutable_seccomp()->set_profile_type(type);
-    sc->mutable_seccomp()->set_localhost_ref(localhost_ref);
+    runtime::v1::ContainerConfig config = PodFixture::Config(name, {"sleep", "1000"});
+    auto* seccomp = config.mutable_linux()->mutable_security_context()->mutable_seccomp();
+    seccomp->set_profile_type(type);
+    seccomp->set_localhost_ref(localhost_ref);
     return config;
   }
-
-  grpc::Status TryCreate(const runtime::v1::ContainerConfig& config, std::string* id) {
-    runtime::v1::CreateContainerRequest request;
-    request.set_pod_sandbox_id(pod_id_);
-    *request.mutable_config() = config;
-    *request.mutable_sandbox_config() = pod_config_;
-    runtime::v1::CreateContainerResponse response;
-    grpc::Status status = node_.daemon().runtime().CreateContainer(
-        Context(std::chrono::seconds(60)).get(), request, &response);
-    *id = response.container_id();
-    return status;
-  }
-
-  std::string CreateAndStart(const runtime::v1::ContainerConfig& config) {
-    std::string id;
-    grpc::Status created = TryCreate(config, &id);
-    EXPECT_TRUE(created.ok()) << created.error_message() << "\n" << node_.daemon().Log();
-    runtime::v1::StartContainerRequest start;
-    start.set_container_id(id);
-    runtime::v1::StartContainerResponse started;
-    grpc::Status status = node_.daemon().runtime().StartContainer(
-        Context(std::chrono::seconds(30)).get(), start, &started);
-    EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << node_.daemon().Log();
-    return id;
-  }
-
-  runtime::v1::ExecSyncResponse Exec(const std::string& id, std::vector<std::string> command) {
-    runtime::v1::ExecSyncRequest request;
-    request.set_container_id(id);
-    for (const auto& arg : command) request.add_cmd(arg);
-    request.set_timeout(10);
-    runtime::v1::ExecSyncResponse response;
-    grpc::Status status = node_.daemon().runtime().ExecSync(Context(std::chrono::seconds(20)).get(),
-                                                            request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response;
-  }
-
-  TestNode node_;
-  runtime::v1::PodSandboxConfig pod_config_;
-  std::string pod_id_;
 };
 
 TEST_F(SeccompTest, RuntimeDefaultFiltersAndUnconfinedDoesNot) {
