@@ -14,6 +14,7 @@
 #include "crio/storage/image_store.h"
 #include "crio/storage/layer_store.h"
 #include "process.h"
+#include "storage_tools.h"
 
 namespace crio::testing {
 namespace {
@@ -122,8 +123,7 @@ TEST_F(StorageImagesTest, AnImageWeStoreIsInspectedAndCopiedBySkopeo) {
   EXPECT_TRUE(std::filesystem::exists(options_.root / "overlay-images" / image_id / "manifest"));
 
   absl::StatusOr<CommandResult> listed =
-      RunCommand({"containers-storage", "-g", options_.root.string(), "-R",
-                  options_.runroot.string(), "images"});
+      RunCommand(ContainersStorageCommand(options_.root, options_.runroot, {"images"}));
   EXPECT_THAT(listed->out, HasSubstr("localhost/ours:1"));
   absl::StatusOr<CommandResult> inspected =
       RunCommand({"skopeo", "inspect", StoreRef("localhost/ours:1")}, {}, absl::Seconds(60));
@@ -146,29 +146,16 @@ TEST_F(StorageImagesTest, AnImageWeStoreIsInspectedAndCopiedBySkopeo) {
   nlohmann::json out_config = nlohmann::json::parse(ReadAll(
       out / "blobs" / "sha256" / out_manifest["config"]["digest"].get<std::string>().substr(7)));
   EXPECT_EQ(out_config["rootfs"]["diff_ids"][0], diff_id_);
-  (void)RunCommand({"containers-storage", "-g", options_.root.string(), "-R",
-                    options_.runroot.string(), "shutdown", "-f"});
+  (void)RunCommand(ContainersStorageCommand(options_.root, options_.runroot, {"shutdown", "-f"}));
 }
 
 TEST_F(StorageImagesTest, AnImageWeStoreRunsUnderPodman) {
   std::string image_id = StoreImageLikeAPull("localhost/ours:1");
   ASSERT_FALSE(HasFailure());
 
-  std::vector<std::string> podman = {"podman",
-                                     "--root",
-                                     options_.root.string(),
-                                     "--runroot",
-                                     options_.runroot.string(),
-                                     "--storage-driver",
-                                     "overlay",
-                                     "--tmpdir",
-                                     (dir_.path() / "podman-tmp").string(),
-                                     "--cgroup-manager",
-                                     "cgroupfs",
-                                     "--events-backend",
-                                     "file",
-                                     "--runtime",
-                                     "runc"};
+  std::vector<std::string> podman = PodmanCommand(
+      options_.root, options_.runroot, dir_.path() / "podman-tmp",
+      {"--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc"});
   std::vector<std::string> images = podman;
   images.insert(images.end(), {"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
   absl::StatusOr<CommandResult> listed = RunCommand(images, {}, absl::Seconds(60));

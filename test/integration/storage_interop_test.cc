@@ -11,6 +11,7 @@
 #include "crio/storage/layer_record.h"
 #include "crio/storage/lock_file.h"
 #include "process.h"
+#include "storage_tools.h"
 
 namespace crio::testing {
 namespace {
@@ -23,15 +24,11 @@ class StorageInteropTest : public ::testing::Test {
   }
   void TearDown() override {
     // The tool may leave overlay mounts; none may outlive the test.
-    (void)RunCommand({"containers-storage", "-g", root_.string(), "-R", runroot_.string(), "-s",
-                      "overlay", "shutdown", "-f"});
+    (void)RunCommand(ContainersStorageCommand(root_, runroot_, {"shutdown", "-f"}));
   }
   absl::StatusOr<CommandResult> Tool(std::vector<std::string> args,
                                      absl::Duration timeout = absl::Seconds(60)) {
-    std::vector<std::string> argv = {"containers-storage", "-g", root_.string(), "-R",
-                                     runroot_.string(),    "-s", "overlay"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv, {}, timeout);
+    return RunCommand(ContainersStorageCommand(root_, runroot_, std::move(args)), {}, timeout);
   }
 
   TempDir dir_;

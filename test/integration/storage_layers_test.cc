@@ -14,6 +14,7 @@
 #include "crio/common/unique_fd.h"
 #include "crio/storage/layer_store.h"
 #include "process.h"
+#include "storage_tools.h"
 
 namespace crio::testing {
 namespace {
@@ -62,17 +63,9 @@ class StorageLayersTest : public ::testing::Test {
   }
 
   absl::StatusOr<CommandResult> Tool(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"containers-storage",
-                                     "-g",
-                                     options_.root.string(),
-                                     "-R",
-                                     options_.runroot.string(),
-                                     "-s",
-                                     "overlay",
-                                     "--storage-opt",
-                                     "overlay.mountopt=nodev"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv, {}, absl::Seconds(60));
+    args.insert(args.begin(), {"--storage-opt", "overlay.mountopt=nodev"});
+    return RunCommand(ContainersStorageCommand(options_.root, options_.runroot, std::move(args)),
+                      {}, absl::Seconds(60));
   }
 
   // A tar of a tree made by `make` (which fills the directory), through GNU tar, maybe gzipped.

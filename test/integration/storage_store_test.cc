@@ -15,6 +15,7 @@
 #include "crio/common/unique_fd.h"
 #include "crio/storage/store.h"
 #include "process.h"
+#include "storage_tools.h"
 
 namespace crio::testing {
 namespace {
@@ -38,15 +39,8 @@ class StoreTest : public ::testing::Test {
   }
 
   absl::StatusOr<CommandResult> Tool(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"containers-storage",
-                                     "-g",
-                                     options_.root.string(),
-                                     "-R",
-                                     options_.runroot.string(),
-                                     "-s",
-                                     "overlay"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv, {}, absl::Seconds(60));
+    return RunCommand(ContainersStorageCommand(options_.root, options_.runroot, std::move(args)),
+                      {}, absl::Seconds(60));
   }
 
   void PullBusybox(const std::string& name) {
@@ -195,17 +189,9 @@ TEST_F(StoreTest, AWriterKilledHalfwayLeavesAStoreEveryoneOpens) {
   // podman's library opens it (and, holding the write lock, drops the half-written layer)...
   absl::StatusOr<CommandResult> tool = Tool({"create-layer"});
   EXPECT_EQ(tool->exit_code, 0) << tool->err;
-  std::vector<std::string> podman_images = {"podman",
-                                            "--root",
-                                            options_.root.string(),
-                                            "--runroot",
-                                            options_.runroot.string(),
-                                            "--storage-driver",
-                                            "overlay",
-                                            "--tmpdir",
-                                            (dir_.path() / "podman-tmp").string(),
-                                            "images"};
-  absl::StatusOr<CommandResult> podman = RunCommand(podman_images, {}, absl::Seconds(60));
+  absl::StatusOr<CommandResult> podman = RunCommand(
+      PodmanCommand(options_.root, options_.runroot, dir_.path() / "podman-tmp", {"images"}), {},
+      absl::Seconds(60));
   EXPECT_EQ(podman->exit_code, 0) << podman->err;
   // ...and so do we, with nothing inconsistent left.
   auto reopened = storage::Store::Open(options_);
