@@ -7,7 +7,7 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev
   libabsl-dev libtoml11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
-  libgtest-dev libgmock-dev libseccomp-dev
+  libgtest-dev libgmock-dev libseccomp-dev libboost1.74-dev clang libclang-rt-14-dev
   libarchive-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
 )
 # Real components the integration tests and the demo drive.
