@@ -453,11 +453,10 @@ absl::StatusOr<std::unique_ptr<WebSocketPortForwardClient>> WebSocketPortForward
 }
 
 absl::Status WebSocketPortForwardClient::Forward(UniqueFd local, int32_t port) {
-  if (used_) {
+  if (used_.exchange(true)) {
     return absl::FailedPreconditionError(
         "a WebSocket port-forward URL carries one connection; ask for a new URL");
   }
-  used_ = true;
   absl::StatusOr<ParsedUrl> parsed = ParseUrl(url_);
   if (!parsed.ok()) return parsed.status();
   try {

@@ -4,6 +4,7 @@
 // (`--transport websocket`) and the tests: exec/attach and port-forward against a streaming URL
 // from the Exec, Attach or PortForward RPC.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -47,7 +48,7 @@ class WebSocketPortForwardClient {
 
   // Connects `local` to `port` in the pod until either side closes (blocks). An error when the
   // server refused, the pod side could not be reached (the server's message), or this client
-  // was used already (FailedPrecondition).
+  // was used already (FailedPrecondition). Safe to call from several threads.
   absl::Status Forward(UniqueFd local, int32_t port);
 
  private:
@@ -55,7 +56,7 @@ class WebSocketPortForwardClient {
       : url_(std::move(url)), options_(std::move(options)) {}
   std::string url_;
   WebSocketClientOptions options_;
-  bool used_ = false;
+  std::atomic<bool> used_{false};
 };
 
 }  // namespace crio::streaming

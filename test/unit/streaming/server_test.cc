@@ -386,7 +386,8 @@ TEST_F(ServerTest, MalformedFrameClosesOnlyThatConnection) {
   backend_.WaitStarted(1);
 
   // A second session that sends an unmasked frame (clients must mask) with a reserved opcode.
-  UniqueFd bad = RawWebSocket(server_->port(), ExecUrl({"cat"}, flags));
+  // (sleep ignores its stdin: only client_gone can end it.)
+  UniqueFd bad = RawWebSocket(server_->port(), ExecUrl({"sleep", "1000"}, flags));
   backend_.WaitStarted(2);
   const char frame[] = {'\x83', '\x03', 'a', 'b', 'c'};
   ASSERT_EQ(write(bad.get(), frame, sizeof(frame)), static_cast<ssize_t>(sizeof(frame)));
@@ -408,7 +409,7 @@ TEST_F(ServerTest, MalformedFrameClosesOnlyThatConnection) {
 
 TEST_F(ServerTest, MalformedCloseMessageEndsTheSession) {
   StreamFlags flags{.stdin = true, .stdout = true, .stderr = true};
-  UniqueFd conn = RawWebSocket(server_->port(), ExecUrl({"cat"}, flags));
+  UniqueFd conn = RawWebSocket(server_->port(), ExecUrl({"sleep", "1000"}, flags));
   backend_.WaitStarted(1);
   // A masked binary frame (mask 0) with payload {255, 0, 0}: a CLOSE with two channel bytes.
   const char frame[] = {'\x82', '\x83', 0, 0, 0, 0, '\xff', 0, 0};
