@@ -395,13 +395,16 @@ class Server::Impl {
     // Clients that sent no version get the oldest protocol, as with the kubelet.
     std::string protocol =
         !chosen->empty() ? *chosen : std::string(port_forward ? kPortForwardV1 : kRemoteCommandV1);
+    // The SPDY side spells "no idle timeout" as InfiniteDuration, ServerOptions as zero.
+    absl::Duration spdy_idle = idle > absl::ZeroDuration() ? idle : absl::InfiniteDuration();
     if (port_forward) {
       HandOver(ioc, raw, tls, /*blocking=*/true, [&](UniqueFd conn) {
-        ServeSpdyPortForward(std::move(conn), std::move(leftover), idle, dialer);
+        ServeSpdyPortForward(std::move(conn), std::move(leftover), spdy_idle, dialer);
       });
     } else {
       HandOver(ioc, raw, tls, /*blocking=*/true, [&](UniqueFd conn) {
-        ServeSpdyRemoteCommand(std::move(conn), std::move(leftover), protocol, flags, idle, runner);
+        ServeSpdyRemoteCommand(std::move(conn), std::move(leftover), protocol, flags, spdy_idle,
+                               runner);
       });
     }
   }

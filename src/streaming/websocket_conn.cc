@@ -149,7 +149,7 @@ void WsConnection::Abort() {
 }
 
 void WsConnection::StartIdleTimer(absl::Duration timeout) {
-  if (timeout <= absl::ZeroDuration()) return;
+  if (timeout <= absl::ZeroDuration() || timeout == absl::InfiniteDuration()) return;
   idle_timeout_ = absl::ToChronoNanoseconds(timeout);
   Touch();
   idle_timer_.expires_after(idle_timeout_);

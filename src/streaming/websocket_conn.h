@@ -64,7 +64,8 @@ class WsConnection {
   void Abort();
   bool broken() const { return broken_; }
 
-  // Aborts the connection after `timeout` without traffic in either direction; zero: never.
+  // Aborts the connection after `timeout` without traffic in either direction; zero or
+  // infinite: never.
   void StartIdleTimer(absl::Duration timeout);
   void Touch() { last_activity_ = std::chrono::steady_clock::now(); }
 

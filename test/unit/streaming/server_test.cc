@@ -10,6 +10,7 @@
 
 #include "crio/streaming/remotecommand.h"
 #include "server_test_util.h"
+#include "streaming/spdy_client.h"
 #include "streaming/websocket_client.h"
 
 namespace crio::streaming {
@@ -151,6 +152,50 @@ TEST_F(ServerTest, PortForwardSpdyUpgradeUsesPortforwardProtocol) {
   EXPECT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
   EXPECT_NE(head.find("X-Stream-Protocol-Version: portforward.k8s.io\r\n"), std::string::npos)
       << head;
+}
+
+// The server hands SPDY upgrades to the SPDY transport; its client runs a whole session.
+TEST_F(ServerTest, SpdyExecEndToEnd) {
+  StreamFlags flags{.stdin = true, .stdout = true, .stderr = true};
+  std::string url = ExecUrl({"/bin/sh", "-c", "cat; echo err >&2; exit 7"}, flags);
+  InputPipe in;
+  in.WriteAndClose("over spdy\n");
+  OutputFile out, err;
+  absl::StatusOr<int> result =
+      RunRemoteCommandSpdy(url, flags, in.read_end.get(), out.fd(), err.fd(), {});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result, 7);
+  EXPECT_EQ(out.Contents(), "over spdy\n");
+  EXPECT_EQ(err.Contents(), "err\n");
+}
+
+TEST_F(ServerTest, SpdyPortForwardEndToEnd) {
+  absl::StatusOr<std::string> url = server_->PortForwardUrl(PortForwardRequest{"pod", {80}});
+  ASSERT_TRUE(url.ok());
+  absl::StatusOr<std::unique_ptr<SpdyPortForwardClient>> client =
+      SpdyPortForwardClient::Connect(*url);
+  ASSERT_TRUE(client.ok()) << client.status();
+  // Two connections over the one SPDY connection, one after the other.
+  for (std::string text : {"first", "second"}) {
+    int fds[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    UniqueFd test(fds[0]), local(fds[1]);
+    std::promise<absl::Status> done;
+    std::thread forward([&] { done.set_value((*client)->Forward(std::move(local), 80)); });
+    ASSERT_EQ(write(test.get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    std::string echoed(text.size(), '\0');
+    size_t got = 0;
+    while (got < echoed.size()) {
+      ssize_t n = read(test.get(), echoed.data() + got, echoed.size() - got);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    EXPECT_EQ(echoed, text);
+    shutdown(test.get(), SHUT_WR);  // the echo server then closes its side
+    absl::Status status = done.get_future().get();
+    forward.join();
+    EXPECT_TRUE(status.ok()) << status;
+  }
 }
 
 TEST_F(ServerTest, WebSocketExitCodes) {
