@@ -127,8 +127,8 @@ std::vector<ConfigOption> BuildConfigOptions() {
        "Seccomp profile file for RuntimeDefault; empty uses the built-in profile.",
        FIELD(runtime.seccomp_profile), kLive, kYes, {}, Check::kNone, "seccomp-profile"},
       {"crio.runtime", "privileged_seccomp_profile", "",
-       "Seccomp profile for privileged containers that ask for RuntimeDefault.",
-       FIELD(runtime.privileged_seccomp_profile), kLive, kNo, {}, Check::kNone,
+       "Seccomp profile file applied to every privileged container; empty leaves them unconfined.",
+       FIELD(runtime.privileged_seccomp_profile), kLive, kYes, {}, Check::kNone,
        "privileged-seccomp-profile"},
       {"crio.runtime", "apparmor_profile", "crio-default",
        "AppArmor profile for RuntimeDefault (used only where AppArmor is enabled).",
@@ -136,7 +136,8 @@ std::vector<ConfigOption> BuildConfigOptions() {
       {"crio.runtime", "selinux", false, "Label containers with SELinux (where it is enabled).",
        FIELD(runtime.selinux), kRestart, kNo, {}, Check::kNone, "selinux"},
       {"crio.runtime", "hooks_dir", Strings{"/usr/share/containers/oci/hooks.d"},
-       "Directories of OCI hook definitions (JSON).", FIELD(runtime.hooks_dir), kRestart, kNo, {},
+       "Directories of OCI hook definitions (JSON); a later directory's file overrides an earlier "
+       "one of the same name.", FIELD(runtime.hooks_dir), kRestart, kYes, {},
        Check::kNone, "hooks-dir"},
       {"crio.runtime", "pids_limit", int64_t{-1},
        "Process limit per container; -1 leaves it to the kubelet (deprecated).",
@@ -353,8 +354,8 @@ std::vector<ConfigOption> BuildConfigOptions() {
        "Seconds between stats collections; 0 collects on demand.",
        FIELD(stats.collection_period), kRestart, kNo, {}, Check::kNone, "collection-period"},
       {"crio.stats", "included_pod_metrics", Strings{},
-       "Pod metric groups served by ListPodSandboxMetrics (cpu, memory, network, ...).",
-       FIELD(stats.included_pod_metrics), kRestart, kNo, {}, Check::kNone,
+       "Pod metric groups served by ListPodSandboxMetrics: cpu, memory, network, process.",
+       FIELD(stats.included_pod_metrics), kRestart, kYes, {}, Check::kNone,
        "included-pod-metrics"},
 
       // [crio.nri]

@@ -300,6 +300,35 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   } else {
     inputs.seccomp_profile_path = settings->runtime.seccomp_profile;
   }
+  inputs.image_volumes_dir = (options_.store->options().runroot / "overlay-containers" /
+                              container.id / "userdata" / "mounts")
+                                 .string();
+  if (const auto& ns = config.linux().security_context().namespace_options();
+      ns.pid() == runtime::v1::TARGET) {
+    absl::Status find_error;
+    std::shared_ptr<Entry> target = Find(ns.target_id(), &find_error);
+    if (target == nullptr) {
+      return absl::Status(find_error.code(),
+                          StrCat("PID namespace target: ", find_error.message()));
+    }
+    absl::MutexLock target_lock(&target->mu);
+    Refresh(target->container);
+    // Only a container of the same pod, as the kubelet uses it (ephemeral debug containers).
+    if (target->removed || target->container.pod_id != pod->id) {
+      return absl::NotFoundError(StrCat("PID namespace target: container \"", ns.target_id(),
+                                        "\" is not in pod ", pod->id));
+    }
+    if (target->container.state == ContainerState::kExited || target->container.pid <= 0) {
+      return absl::FailedPreconditionError(
+          StrCat("PID namespace target: container ", target->container.id, " is not running"));
+    }
+    inputs.target_pid = target->container.pid;
+  }
+  inputs.runtime_handler = container.runtime_handler.empty() ? settings->runtime.default_runtime
+                                                             : container.runtime_handler;
+  inputs.recursive_read_only_mounts = (*runtime)->Features().recursive_read_only_mounts;
+  inputs.privileged_seccomp_profile = settings->runtime.privileged_seccomp_profile;
+  inputs.hooks = hooks_.Get(settings->runtime.hooks_dir);
   absl::StatusOr<oci::GeneratedSpec> spec = oci::GenerateContainerSpec(inputs);
   if (!spec.ok()) return spec.status();
   container.notes = spec->notes;
@@ -561,16 +590,24 @@ absl::Status ContainerManager::ReopenLog(const std::string& id) {
       StrCat("container ", container->id, ": the log was not reopened within 1s"));
 }
 
-ContainerStatsData ContainerManager::StatsOf(const Container& container) {
+ContainerStatsData ContainerManager::StatsOf(const Container& container, bool with_processes) {
   ContainerStatsData data;
   data.container = container;
   data.timestamp = absl::ToUnixNanos(absl::Now());
   if (container.state == ContainerState::kRunning || container.state == ContainerState::kCreated) {
-    absl::StatusOr<oci::CgroupStats> cgroup = oci::ReadCgroupStats(
-        oci::CgroupsPath(container.cgroup_parent, container.id, /*systemd=*/false));
+    std::string cgroup_path =
+        oci::CgroupsPath(container.cgroup_parent, container.id, /*systemd=*/false);
+    absl::StatusOr<oci::CgroupStats> cgroup = oci::ReadCgroupStats(cgroup_path);
     if (cgroup.ok()) {
       data.cgroup = *cgroup;
       data.has_cgroup = true;
+    }
+    if (with_processes) {
+      absl::StatusOr<oci::ProcessStats> processes = oci::ReadCgroupProcessStats(cgroup_path);
+      if (processes.ok()) {
+        data.processes = *processes;
+        data.has_processes = true;
+      }
     }
   }
   if (absl::StatusOr<storage::Usage> usage = options_.store->ContainerUsage(container.id);
@@ -597,7 +634,8 @@ std::vector<ContainerStatsData> ContainerManager::ListStats(const ContainerFilte
   return out;
 }
 
-absl::StatusOr<PodStatsData> ContainerManager::PodStats(const std::string& pod_id) {
+absl::StatusOr<PodStatsData> ContainerManager::PodStats(const std::string& pod_id,
+                                                        bool with_processes) {
   absl::StatusOr<sandbox::Sandbox> pod = options_.sandboxes->Get(pod_id);
   if (!pod.ok()) return pod.status();
   PodStatsData data;
@@ -615,7 +653,10 @@ absl::StatusOr<PodStatsData> ContainerManager::PodStats(const std::string& pod_i
         network::ReadInterfaceStats(pod->net_ns);
     if (interfaces.ok()) data.interfaces = *std::move(interfaces);
   }
-  data.containers = ListStats({.pod_id = pod->id});
+  for (const Container& container : List({.pod_id = pod->id})) {
+    if (container.state == ContainerState::kExited) continue;  // the kubelet wants live ones
+    data.containers.push_back(StatsOf(container, with_processes));
+  }
   return data;
 }
 

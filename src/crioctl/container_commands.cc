@@ -1,11 +1,17 @@
 // crictl's container commands: create, start, ps, inspect, stop, rm, exec (sync form), logs.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <unistd.h>
 
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "commands.h"
 #include "output.h"
 
@@ -43,6 +49,69 @@ void PrintLogLine(const std::string& line, bool timestamps) {
   if (timestamps) out << line.substr(0, first) << " ";
   out << line.substr(third + 1);
   if (!partial) out << "\n";
+}
+
+// The time at the start of a CRI log line (RFC 3339 with nanoseconds); nullopt when unreadable.
+std::optional<absl::Time> LineTime(const std::string& line) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, line.substr(0, line.find(' ')), &time, &error)) {
+    return std::nullopt;
+  }
+  return time;
+}
+
+// --since as crictl takes it: an RFC 3339 time, or a duration back from now ("42m", "1h30m").
+absl::StatusOr<absl::Time> ParseSince(const std::string& text) {
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, text, &time, &error)) return time;
+  absl::Duration ago;
+  if (absl::ParseDuration(text, &ago) && ago >= absl::ZeroDuration()) return absl::Now() - ago;
+  return absl::InvalidArgumentError("--since \"" + text +
+                                    "\" is neither an RFC 3339 time nor a duration such as 42m");
+}
+
+// The log of the container's previous attempt, found as crictl finds it: the same directory, the
+// attempt number one lower as the file name, the same extension (".../2.log" -> ".../1.log").
+absl::StatusOr<std::string> PreviousLogPath(const runtime::v1::ContainerStatus& status) {
+  uint32_t attempt = status.metadata().attempt();
+  if (attempt == 0) {
+    return absl::NotFoundError("previous terminated container " + status.metadata().name() +
+                               " not found");
+  }
+  const std::string& path = status.log_path();
+  size_t slash = path.rfind('/');
+  size_t dot = path.rfind('.');
+  std::string extension = dot == std::string::npos || (slash != std::string::npos && dot < slash)
+                              ? ""
+                              : path.substr(dot);
+  return path.substr(0, slash == std::string::npos ? 0 : slash + 1) + std::to_string(attempt - 1) +
+         extension;
+}
+
+// Rows printed as crictl's tables are (Go's tabwriter, minimum width 20, padding 3): each column
+// as wide as its widest cell plus 3, at least 20; the last one unpadded.
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size() + 3);
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(std::max<size_t>(widths[i], 20) - row[i].size(), ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::cout << line << "\n";
+  }
+}
+
+std::string LabelOf(const runtime::v1::Container& c, const char* key) {
+  auto found = c.labels().find(key);
+  return found == c.labels().end() ? "" : found->second;
 }
 
 }  // namespace
@@ -146,15 +215,22 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit
         for (const auto& c : shown.containers()) std::cout << c.id() << "\n";
         return 0;
       }
-      std::printf("%-13s   %-30s   %-22s   %-8s   %-20s   %-7s   %s\n", "CONTAINER", "IMAGE",
-                  "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID");
+      // crictl's columns; POD and NAMESPACE come from the labels the kubelet sets.
+      std::vector<std::vector<std::string>> rows = {{"CONTAINER", "IMAGE", "CREATED", "STATE",
+                                                     "NAME", "ATTEMPT", "POD ID", "POD",
+                                                     "NAMESPACE"}};
       for (const auto& c : shown.containers()) {
-        std::string id = ps_opts->no_trunc ? c.id() : TruncateId(c.id());
-        std::string pod = ps_opts->no_trunc ? c.pod_sandbox_id() : TruncateId(c.pod_sandbox_id());
-        std::printf("%-13s   %-30s   %-22s   %-8s   %-20s   %-7u   %s\n", id.c_str(),
-                    c.image().image().c_str(), Age(c.created_at()).c_str(), StateName(c.state()),
-                    c.metadata().name().c_str(), c.metadata().attempt(), pod.c_str());
+        std::string image = c.image().image();
+        // An image given by id shows as a truncated id, as in crictl.
+        if (!ps_opts->no_trunc && image.rfind("sha256:", 0) == 0)
+          image = TruncateId(image.substr(7));
+        rows.push_back(
+            {ps_opts->no_trunc ? c.id() : TruncateId(c.id()), image, Age(c.created_at()),
+             StateName(c.state()), c.metadata().name(), std::to_string(c.metadata().attempt()),
+             ps_opts->no_trunc ? c.pod_sandbox_id() : TruncateId(c.pod_sandbox_id()),
+             LabelOf(c, "io.kubernetes.pod.name"), LabelOf(c, "io.kubernetes.pod.namespace")});
       }
+      PrintTable(rows);
       return 0;
     });
   });
@@ -286,11 +362,28 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit
   auto logs_tail = std::make_shared<int64_t>(-1);
   auto logs_timestamps = std::make_shared<bool>(false);
   auto logs_follow = std::make_shared<bool>(false);
+  auto logs_since = std::make_shared<std::string>();
+  auto logs_previous = std::make_shared<bool>(false);
   logs->add_option("container-id", *logs_id, "Container")->required();
   logs->add_flag("-f,--follow", *logs_follow, "Keep printing new lines until the container exits");
   logs->add_option("--tail", *logs_tail, "Only the last N lines");
   logs->add_flag("-t,--timestamps", *logs_timestamps, "Show timestamps");
-  logs->callback([&globals, &exit_code, logs_id, logs_tail, logs_timestamps, logs_follow] {
+  logs->add_option("--since", *logs_since,
+                   "Only lines since this time (RFC 3339) or this long ago (42m, 1h30m)");
+  logs->add_flag("-p,--previous", *logs_previous,
+                 "The log of the container's previous attempt in its pod");
+  logs->callback([&globals, &exit_code, logs_id, logs_tail, logs_timestamps, logs_follow,
+                  logs_since, logs_previous] {
+    std::optional<absl::Time> since;
+    if (!logs_since->empty()) {
+      absl::StatusOr<absl::Time> parsed = ParseSince(*logs_since);
+      if (!parsed.ok()) {
+        std::cerr << "crioctl: " << parsed.status().message() << "\n";
+        exit_code = 1;
+        return;
+      }
+      since = *parsed;
+    }
     exit_code = WithClient(globals, [&](Client& client) {
       runtime::v1::ContainerStatusRequest request;
       request.set_container_id(*logs_id);
@@ -298,14 +391,31 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit
       grpc::Status status =
           client.runtime().ContainerStatus(client.NewContext().get(), request, &response);
       if (!status.ok()) return ReportFailure("getting the log path", status);
+      std::string log_path = response.status().log_path();
+      if (*logs_previous) {
+        absl::StatusOr<std::string> previous = PreviousLogPath(response.status());
+        if (!previous.ok()) {
+          std::cerr << "crioctl: " << previous.status().message() << "\n";
+          return 1;
+        }
+        log_path = *previous;
+      }
       // Like crictl, the log is read from the file the runtime writes (same node).
-      std::ifstream file(response.status().log_path());
+      std::ifstream file(log_path);
       if (!file) {
-        std::cerr << "crioctl: cannot open " << response.status().log_path() << "\n";
+        std::cerr << "crioctl: cannot open " << log_path << "\n";
         return 1;
       }
       std::vector<std::string> lines;
-      for (std::string line; std::getline(file, line);) lines.push_back(line);
+      for (std::string line; std::getline(file, line);) {
+        if (since) {
+          std::optional<absl::Time> at = LineTime(line);
+          if (at && *at < *since) continue;
+        }
+        lines.push_back(line);
+      }
+      // The previous attempt has ended: there is nothing to follow.
+      if (*logs_previous) *logs_follow = false;
       size_t from = 0;
       if (*logs_tail >= 0 && static_cast<size_t>(*logs_tail) < lines.size()) {
         from = lines.size() - *logs_tail;

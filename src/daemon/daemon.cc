@@ -265,7 +265,8 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
                                         .sandboxes = sandboxes->get(),
                                         .containers = containers->get(),
                                         .events = &events,
-                                        .cni = cni->get()});
+                                        .cni = cni->get(),
+                                        .runtimes = runtimes->get()});
   if (!server.ok()) {
     spdlog::critical("{}", server.status().message());
     return 1;

@@ -29,7 +29,7 @@ std::vector<InterfaceStats> ParseProcNetDev(const std::string& text) {
     // rx: bytes packets errs drop fifo frame compressed multicast; tx: bytes packets errs ...
     uint64_t v[16] = {};
     for (uint64_t& field : v) fields >> field;
-    out.push_back({name, v[0], v[2], v[8], v[10]});
+    out.push_back({name, v[0], v[2], v[8], v[10], v[1], v[3], v[9], v[11]});
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "crio/oci/cgroup_stats.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <map>
 #include <optional>
@@ -61,9 +63,27 @@ absl::StatusOr<CgroupStats> ReadCgroupStats(const std::string& path,
   }
   if (auto pids = ReadNumber(Below(root / "pids", path) / "pids.current")) {
     stats.pids = *pids;
+    stats.pids_max = ReadNumber(Below(root / "pids", path) / "pids.max").value_or(0);
     found = true;
   }
-  if (found) return stats;
+  if (found) {
+    // cpuacct.stat counts in clock ticks.
+    auto times = ReadKeyedFile(cpuacct / "cpuacct.stat");
+    uint64_t tick_ns = 1000000000ull / static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));
+    stats.cpu_user_ns = Get(times, "user") * tick_ns;
+    stats.cpu_system_ns = Get(times, "system") * tick_ns;
+    auto cfs = ReadKeyedFile(Below(root / "cpu", path) / "cpu.stat");
+    stats.cpu_periods = Get(cfs, "nr_periods");
+    stats.cpu_throttled_periods = Get(cfs, "nr_throttled");
+    stats.cpu_throttled_ns = Get(cfs, "throttled_time");
+    auto stat = ReadKeyedFile(memory / "memory.stat");
+    stats.memory_cache = Get(stat, "total_cache");
+    stats.memory_mapped_file = Get(stat, "total_mapped_file");
+    stats.memory_swap = Get(stat, "total_swap");
+    stats.memory_max_usage = ReadNumber(memory / "memory.max_usage_in_bytes").value_or(0);
+    stats.memory_failcnt = ReadNumber(memory / "memory.failcnt").value_or(0);
+    return stats;
+  }
 
   // cgroup v2 only: one tree, other file names.
   std::filesystem::path unified = Below(root, path);
@@ -80,6 +100,46 @@ absl::StatusOr<CgroupStats> ReadCgroupStats(const std::string& path,
   stats.page_faults = Get(stat, "pgfault");
   stats.major_page_faults = Get(stat, "pgmajfault");
   stats.pids = ReadNumber(unified / "pids.current").value_or(0);
+  stats.pids_max = ReadNumber(unified / "pids.max").value_or(0);  // "max" reads as 0
+  stats.cpu_user_ns = Get(cpu, "user_usec") * 1000;
+  stats.cpu_system_ns = Get(cpu, "system_usec") * 1000;
+  stats.cpu_periods = Get(cpu, "nr_periods");
+  stats.cpu_throttled_periods = Get(cpu, "nr_throttled");
+  stats.cpu_throttled_ns = Get(cpu, "throttled_usec") * 1000;
+  stats.memory_cache = Get(stat, "file");
+  stats.memory_mapped_file = Get(stat, "file_mapped");
+  stats.memory_swap = ReadNumber(unified / "memory.swap.current").value_or(0);
+  stats.memory_max_usage = ReadNumber(unified / "memory.peak").value_or(0);
+  stats.memory_failcnt = Get(ReadKeyedFile(unified / "memory.events"), "max");
+  return stats;
+}
+
+absl::StatusOr<ProcessStats> ReadCgroupProcessStats(const std::string& path,
+                                                    const std::filesystem::path& root,
+                                                    const std::filesystem::path& proc) {
+  std::filesystem::path procs_file;
+  for (const auto& candidate :
+       {Below(root / "pids", path), Below(root / "memory", path), Below(root, path)}) {
+    if (std::filesystem::exists(candidate / "cgroup.procs")) {
+      procs_file = candidate / "cgroup.procs";
+      break;
+    }
+  }
+  if (procs_file.empty()) return absl::NotFoundError(StrCat("cgroup ", path, " does not exist"));
+  ProcessStats stats;
+  std::ifstream procs(procs_file);
+  pid_t pid = 0;
+  while (procs >> pid) {
+    ++stats.processes;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(proc / std::to_string(pid) / "fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      ++stats.file_descriptors;
+      char target[64];
+      ssize_t n = ::readlink(it->path().c_str(), target, sizeof(target) - 1);
+      if (n > 0 && std::string_view(target, n).rfind("socket:", 0) == 0) ++stats.sockets;
+    }
+  }
   return stats;
 }
 

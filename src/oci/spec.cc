@@ -10,6 +10,7 @@
 
 #include "crio/common/host.h"
 #include "crio/common/strings.h"
+#include "crio/oci/hooks.h"
 
 namespace crio::oci {
 namespace {
@@ -83,7 +84,15 @@ absl::StatusOr<json> Namespaces(const SpecInputs& in) {
     case runtime::v1::NODE:
       break;
     case runtime::v1::TARGET:
-      return absl::UnimplementedError("PID namespace mode TARGET is not supported yet");
+      // The caller found the target container and its process; joining through /proc keeps the
+      // namespace as long as runc needs it, since the target runs until it is stopped.
+      if (in.target_pid <= 0) {
+        return absl::FailedPreconditionError(
+            StrCat("PID namespace mode TARGET: target container \"", options.target_id(),
+                   "\" has no running process"));
+      }
+      namespaces.push_back({{"type", "pid"}, {"path", StrCat("/proc/", in.target_pid, "/ns/pid")}});
+      break;
     default:
       return absl::InvalidArgumentError(
           StrCat("unknown PID namespace mode ", static_cast<int>(options.pid())));
@@ -321,6 +330,12 @@ absl::StatusOr<GeneratedSpec> GenerateContainerSpec(const SpecInputs& in) {
   }
   if (absl::Status s = MkdirAllInRoot(in.rootfs, cwd, host_user.uid, host_user.gid); !s.ok()) {
     return absl::Status(s.code(), StrCat("working directory ", cwd, ": ", s.message()));
+  }
+
+  // Last: hooks match on the finished spec (its annotations and process.args).
+  if (in.hooks != nullptr) {
+    std::vector<std::string> matched = AddMatchingHooks(*in.hooks, spec, config.mounts_size() > 0);
+    if (!matched.empty()) out.notes.push_back(StrCat("OCI hooks: ", StrJoin(matched, ", ")));
   }
 
   out.json = spec.dump(2);

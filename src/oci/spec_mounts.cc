@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -213,7 +214,22 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
       return absl::UnimplementedError("ID-mapped mounts are not supported yet");
     }
     if (m.recursive_read_only()) {
-      return absl::UnimplementedError("recursive read-only mounts are not supported yet");
+      // As CRI-O: only a read-only mount with private propagation can be made recursively
+      // read-only (a slave or shared one could receive writable submounts later).
+      if (!m.readonly()) {
+        return absl::InvalidArgumentError(
+            StrCat("mount ", m.container_path(), ": recursive read-only mode needs readonly"));
+      }
+      if (m.propagation() != runtime::v1::PROPAGATION_PRIVATE) {
+        return absl::InvalidArgumentError(StrCat(
+            "mount ", m.container_path(), ": recursive read-only mode needs private propagation"));
+      }
+      if (!in.recursive_read_only_mounts) {
+        return absl::UnimplementedError(StrCat(
+            "mount ", m.container_path(), ": recursive read-only mounts are not supported by ",
+            "runtime handler \"", in.runtime_handler,
+            "\" (its runtime lists no \"rro\" mount option, or the kernel lacks mount_setattr)"));
+      }
     }
     if (m.host_path().empty()) {
       return absl::InvalidArgumentError(StrCat("mount ", m.container_path(), " has no host path"));
@@ -257,15 +273,56 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
                                                  static_cast<int>(m.propagation())));
     }
     json options = {"rbind", propagation, m.readonly() ? "ro" : "rw"};
+    if (m.recursive_read_only()) options.push_back("rro");
     std::string destination = NormalDestination(m.container_path());
     cri_mounts.push_back({destination, Mount(destination, "bind", m.host_path(), options)});
   }
+  std::set<std::string> cri_destinations;
+  for (const auto& m : cri_mounts) cri_destinations.insert(m.destination);
+
+  // Image VOLUMEs: a volume the pod mounts over needs nothing from us. With "mkdir" the directory
+  // is made in the rootfs (the data lives in the writable layer); with "bind" each volume is a
+  // fresh host directory below image_volumes_dir, which goes away with the container.
+  if (in.image_volumes != "mkdir" && in.image_volumes != "bind" && in.image_volumes != "ignore") {
+    return absl::InvalidArgumentError(
+        StrCat("unknown image_volumes mode \"", in.image_volumes, "\""));
+  }
+  if (in.image_volumes != "ignore") {
+    int index = 0;
+    for (const auto& volume : in.image.volumes) {
+      std::string destination = NormalDestination(volume.front() == '/' ? volume : "/" + volume);
+      if (cri_destinations.count(destination) > 0) continue;
+      if (in.image_volumes == "mkdir") {
+        if (absl::Status s = MkdirAllInRoot(in.rootfs, destination, user.uid, user.gid); !s.ok()) {
+          return absl::Status(s.code(), StrCat("image volume ", destination, ": ", s.message()));
+        }
+        continue;
+      }
+      if (in.image_volumes_dir.empty()) {
+        return absl::InvalidArgumentError("image_volumes = bind: no directory for the volumes");
+      }
+      // "3-var_lib_data": unique by index, readable by the destination.
+      std::string name = destination.substr(1);
+      std::replace(name.begin(), name.end(), '/', '_');
+      fs::path source = fs::path(in.image_volumes_dir) / StrCat(index++, "-", name);
+      std::error_code ec;
+      fs::create_directories(source, ec);
+      if (ec || ::chown(source.c_str(), user.uid, user.gid) != 0) {
+        return absl::InternalError(StrCat("image volume ", destination, ": creating ",
+                                          source.string(), ": ",
+                                          ec ? ec.message() : std::strerror(errno)));
+      }
+      ::chmod(source.c_str(), 0755);
+      cri_destinations.insert(destination);
+      cri_mounts.push_back(
+          {destination, Mount(destination, "bind", source.string(), {"rbind", "rprivate", "rw"})});
+    }
+  }
+
   // Parents before children, whatever order the pod spec listed its volumes in.
   std::stable_sort(cri_mounts.begin(), cri_mounts.end(), [](const CriMount& a, const CriMount& b) {
     return Depth(a.destination) < Depth(b.destination);
   });
-  std::set<std::string> cri_destinations;
-  for (const auto& m : cri_mounts) cri_destinations.insert(m.destination);
 
   json mounts = json::array();
   auto add_default = [&](json mount) {
@@ -311,23 +368,6 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
   spec["mounts"] = mounts;
   if (propagation_level == 1) spec["linux"]["rootfsPropagation"] = "rslave";
   if (propagation_level == 2) spec["linux"]["rootfsPropagation"] = "rshared";
-
-  // Image VOLUMEs: a volume the pod mounts over needs nothing from us.
-  if (in.image_volumes == "ignore") return absl::OkStatus();
-  if (in.image_volumes != "mkdir" && in.image_volumes != "bind") {
-    return absl::InvalidArgumentError(
-        StrCat("unknown image_volumes mode \"", in.image_volumes, "\""));
-  }
-  for (const auto& volume : in.image.volumes) {
-    std::string destination = NormalDestination(volume.front() == '/' ? volume : "/" + volume);
-    if (cri_destinations.count(destination) > 0) continue;
-    if (in.image_volumes == "bind") {
-      return absl::UnimplementedError("image_volumes = bind is not supported yet");
-    }
-    if (absl::Status s = MkdirAllInRoot(in.rootfs, destination, user.uid, user.gid); !s.ok()) {
-      return absl::Status(s.code(), StrCat("image volume ", destination, ": ", s.message()));
-    }
-  }
   return absl::OkStatus();
 }
 

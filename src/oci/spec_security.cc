@@ -189,8 +189,24 @@ absl::Status AddSeccomp(const SpecInputs& in, const std::vector<std::string>& ca
   absl::StatusOr<Profile> p =
       SelectProfile(sc.has_seccomp(), sc.seccomp(), LegacySeccomp(sc), "seccomp");
   if (!p.ok()) return p.status();
-  if (!p->set) return absl::OkStatus();
   absl::StatusOr<json> profile;
+  // crio.conf privileged_seccomp_profile (as CRI-O: a local file, like a Localhost reference):
+  // privileged containers run under it whatever they ask for, instead of unconfined.
+  if (sc.privileged() && !in.privileged_seccomp_profile.empty()) {
+    if (!std::filesystem::path(in.privileged_seccomp_profile).is_absolute()) {
+      return absl::InvalidArgumentError(StrCat("crio.conf privileged_seccomp_profile \"",
+                                               in.privileged_seccomp_profile,
+                                               "\" is not an absolute path"));
+    }
+    profile = LoadSeccompProfile(in.privileged_seccomp_profile, capabilities);
+    if (!profile.ok()) {
+      return absl::Status(profile.status().code(), StrCat("crio.conf privileged_seccomp_profile: ",
+                                                          profile.status().message()));
+    }
+    linux_section["seccomp"] = std::move(*profile);
+    return absl::OkStatus();
+  }
+  if (!p->set) return absl::OkStatus();
   switch (p->type) {
     case runtime::v1::SecurityProfile::Unconfined:
       return absl::OkStatus();

@@ -4,6 +4,7 @@
 #include "crio/config/render.h"
 #include "crio/network/cni.h"
 #include "crio/network/readiness.h"
+#include "crio/oci/runtime_set.h"
 
 namespace crio::server {
 namespace {
@@ -43,12 +44,19 @@ grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*,
   AddCondition(response->mutable_status(), "NetworkReady", network.ready, network.reason,
                network.message);
 
-  // Like CRI-O: every handler by name, then the default one again under the empty name. No
-  // handler feature (recursive read-only mounts, user namespaces) is supported yet.
-  for (const auto& [name, handler] : config->runtime.runtimes) {
-    response->add_runtime_handlers()->set_name(name);
-  }
-  response->add_runtime_handlers()->set_name("");
+  // Like CRI-O: every handler by name, then the default one again under the empty name, each
+  // with the features its runtime has (recursive read-only mounts; user namespaces not yet).
+  auto add_handler = [&](const std::string& name, const std::string& handler_name) {
+    runtime::v1::RuntimeHandler* handler = response->add_runtime_handlers();
+    handler->set_name(name);
+    absl::StatusOr<oci::Runtime*> runtime = services_.runtimes != nullptr
+                                                ? services_.runtimes->Get(handler_name)
+                                                : absl::NotFoundError("no runtimes");
+    handler->mutable_features()->set_recursive_read_only_mounts(
+        runtime.ok() && (*runtime)->Features().recursive_read_only_mounts);
+  };
+  for (const auto& [name, handler] : config->runtime.runtimes) add_handler(name, name);
+  add_handler("", config->runtime.default_runtime);
   response->mutable_features();
 
   if (request->verbose()) {

@@ -86,14 +86,18 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   CRIO_STREAM_NOT_YET(StreamPodSandboxStats, StreamPodSandboxStatsRequest,
                       StreamPodSandboxStatsResponse)
   CRIO_UNARY_NOT_YET(UpdateRuntimeConfig, UpdateRuntimeConfigRequest, UpdateRuntimeConfigResponse)
-  CRIO_UNARY_NOT_YET(CheckpointContainer, CheckpointContainerRequest, CheckpointContainerResponse)
+  grpc::Status CheckpointContainer(grpc::ServerContext* context,
+                                   const runtime::v1::CheckpointContainerRequest* request,
+                                   runtime::v1::CheckpointContainerResponse* response) override;
   grpc::Status GetContainerEvents(
       grpc::ServerContext* context, const runtime::v1::GetEventsRequest* request,
       grpc::ServerWriter<runtime::v1::ContainerEventResponse>* writer) override;
-  CRIO_UNARY_NOT_YET(ListMetricDescriptors, ListMetricDescriptorsRequest,
-                     ListMetricDescriptorsResponse)
-  CRIO_UNARY_NOT_YET(ListPodSandboxMetrics, ListPodSandboxMetricsRequest,
-                     ListPodSandboxMetricsResponse)
+  grpc::Status ListMetricDescriptors(grpc::ServerContext* context,
+                                     const runtime::v1::ListMetricDescriptorsRequest* request,
+                                     runtime::v1::ListMetricDescriptorsResponse* response) override;
+  grpc::Status ListPodSandboxMetrics(grpc::ServerContext* context,
+                                     const runtime::v1::ListPodSandboxMetricsRequest* request,
+                                     runtime::v1::ListPodSandboxMetricsResponse* response) override;
   CRIO_STREAM_NOT_YET(StreamPodSandboxMetrics, StreamPodSandboxMetricsRequest,
                       StreamPodSandboxMetricsResponse)
   CRIO_UNARY_NOT_YET(UpdatePodSandboxResources, UpdatePodSandboxResourcesRequest,

@@ -398,3 +398,161 @@ TEST_F(ContainerTest, CrioctlRunLogsFollowAndEvents) {
 
 }  // namespace
 }  // namespace crio::testing
+
+namespace crio::testing {
+namespace {
+
+using ::testing::Not;
+
+TEST_F(ContainerTest, PidTargetJoinsTheTargetContainersProcesses) {
+  std::string target = CreateAndStart(Config("target", {"sleep", "1001"}));
+  runtime::v1::ContainerConfig debugger = Config("debugger", {"sleep", "1002"});
+  auto* ns = debugger.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  ns->set_pid(runtime::v1::TARGET);
+  ns->set_target_id(target);
+  std::string id = CreateAndStart(debugger);
+  std::string other = CreateAndStart(Config("other", {"sleep", "1003"}));
+
+  // Both see each other in one PID namespace; a container with its own sees neither.
+  std::string from_debugger = Exec(id, {"ps"}).stdout();
+  EXPECT_THAT(from_debugger, HasSubstr("sleep 1001"));
+  EXPECT_THAT(from_debugger, HasSubstr("sleep 1002"));
+  std::string from_target = Exec(target, {"ps"}).stdout();
+  EXPECT_THAT(from_target, HasSubstr("sleep 1002"));
+  std::string from_other = Exec(other, {"ps"}).stdout();
+  EXPECT_THAT(from_other, Not(HasSubstr("sleep 1001")));
+  EXPECT_THAT(from_other, Not(HasSubstr("sleep 1002")));
+  // The target is the namespace's init: pid 1 in both views.
+  std::string init = Exec(id, {"cat", "/proc/1/cmdline"}).stdout();
+  std::replace(init.begin(), init.end(), '\0', ' ');
+  EXPECT_EQ(init, "sleep 1001 ");
+
+  ns->set_target_id("0123456789abcdef-not-there");
+  std::string unused;
+  debugger.mutable_metadata()->set_name("debugger-2");
+  grpc::Status missing = TryCreate(debugger, &unused);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND) << missing.error_message();
+  EXPECT_THAT(missing.error_message(), HasSubstr("PID namespace target"));
+}
+
+TEST_F(ContainerTest, RecursiveReadOnlyMountsCoverSubmounts) {
+  // runc 1.1 lists "rro" and this kernel has mount_setattr: the handlers advertise it.
+  runtime::v1::StatusResponse status_response;
+  ASSERT_TRUE(node_.daemon().runtime().Status(Context().get(), {}, &status_response).ok());
+  ASSERT_GT(status_response.runtime_handlers_size(), 0);
+  for (const auto& handler : status_response.runtime_handlers()) {
+    EXPECT_TRUE(handler.features().recursive_read_only_mounts()) << handler.name();
+  }
+
+  // A host directory with a writable tmpfs below it.
+  std::filesystem::path host = node_.dir().path() / "rro-host";
+  std::filesystem::create_directories(host / "sub");
+  ASSERT_EQ(
+      crio::testing::Run({"mount", "-t", "tmpfs", "rro-test", (host / "sub").string()}).exit_code,
+      0);
+  runtime::v1::ContainerConfig config = Config("rro", {"sleep", "1000"});
+  for (const char* path : {"/rro", "/ro"}) {
+    auto* mount = config.add_mounts();
+    mount->set_container_path(path);
+    mount->set_host_path(host.string());
+    mount->set_readonly(true);
+    mount->set_recursive_read_only(std::string(path) == "/rro");
+  }
+  std::string id = CreateAndStart(config);
+  // Plain read-only leaves the submount writable; recursive read-only does not.
+  EXPECT_EQ(Exec(id, {"touch", "/ro/sub/file"}).exit_code(), 0);
+  runtime::v1::ExecSyncResponse refused = Exec(id, {"touch", "/rro/sub/other"});
+  EXPECT_NE(refused.exit_code(), 0);
+  EXPECT_THAT(refused.stderr(), HasSubstr("Read-only file system"));
+  std::string mountinfo = Exec(id, {"grep", " /rro/sub ", "/proc/self/mountinfo"}).stdout();
+  EXPECT_THAT(mountinfo, HasSubstr(" ro,"));
+
+  // What CRI-O refuses is refused: recursive read-only needs readonly.
+  runtime::v1::ContainerConfig writable = Config("rro-rw", {"sleep", "1000"});
+  auto* mount = writable.add_mounts();
+  mount->set_container_path("/rro");
+  mount->set_host_path(host.string());
+  mount->set_recursive_read_only(true);
+  std::string unused;
+  EXPECT_EQ(TryCreate(writable, &unused).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ContainerTest, CheckpointNeedsCriuAndMetricsNeedConfiguring) {
+  std::string id = CreateAndStart(Config("checkpointed", {"sleep", "1000"}));
+  runtime::v1::CheckpointContainerRequest request;
+  request.set_container_id(id);
+  request.set_location((node_.dir().path() / "checkpoint.tar").string());
+  runtime::v1::CheckpointContainerResponse response;
+  grpc::Status status =
+      node_.daemon().runtime().CheckpointContainer(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  // This machine has no criu; the message says what is missing.
+  ASSERT_NE(crio::testing::Run({"sh", "-c", "command -v criu"}).exit_code, 0);
+  EXPECT_THAT(status.error_message(), HasSubstr("CRIU"));
+  EXPECT_THAT(status.error_message(), HasSubstr("no criu binary was found in PATH"));
+  EXPECT_FALSE(std::filesystem::exists(request.location()));
+  request.set_container_id("not-there");
+  EXPECT_EQ(node_.daemon()
+                .runtime()
+                .CheckpointContainer(Context().get(), request, &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // With no included_pod_metrics (the default) there are no metrics, and no error.
+  runtime::v1::ListMetricDescriptorsResponse descriptors;
+  ASSERT_TRUE(
+      node_.daemon().runtime().ListMetricDescriptors(Context().get(), {}, &descriptors).ok());
+  EXPECT_EQ(descriptors.descriptors_size(), 0);
+  runtime::v1::ListPodSandboxMetricsResponse metrics;
+  ASSERT_TRUE(node_.daemon().runtime().ListPodSandboxMetrics(Context().get(), {}, &metrics).ok());
+  EXPECT_EQ(metrics.pod_metrics_size(), 0);
+}
+
+TEST_F(ContainerTest, CrioctlLogsSinceAndPreviousAndPsColumns) {
+  auto crioctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {CrioctlBinary(), "-r", node_.daemon().endpoint()});
+    return crio::testing::Run(args);
+  };
+  // Attempt 0 and attempt 1 of one container, logging where the kubelet puts them: <name>/<n>.log.
+  runtime::v1::ContainerConfig first = Config("restarts", {"sh", "-c", "echo first run"});
+  first.set_log_path("restarts/0.log");
+  (*first.mutable_labels())["io.kubernetes.pod.name"] = "ctr-pod";
+  (*first.mutable_labels())["io.kubernetes.pod.namespace"] = "test";
+  std::string old_id = CreateAndStart(first);
+  ASSERT_TRUE(Eventually([&] { return Status(old_id).state() == runtime::v1::CONTAINER_EXITED; }));
+  runtime::v1::ContainerConfig second = first;
+  second.mutable_metadata()->set_attempt(1);
+  second.set_log_path("restarts/1.log");
+  second.clear_command();
+  for (const char* arg : {"sh", "-c", "echo second run; sleep 1000"}) second.add_command(arg);
+  std::string id = CreateAndStart(second);
+  ASSERT_TRUE(Eventually([&] { return crioctl({"logs", id}).output == "second run\n"; }));
+
+  EXPECT_EQ(crioctl({"logs", "--previous", id}).output, "first run\n");
+  EXPECT_EQ(crioctl({"logs", "-p", id}).output, "first run\n");
+  RunResult none = crioctl({"logs", "-p", old_id});  // attempt 0 has no previous one
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_THAT(none.output, HasSubstr("previous terminated container restarts not found"));
+
+  // --since: a time after the line, a time before it, and durations.
+  std::string log = ReadAll(Status(id).log_path());
+  std::string written = log.substr(0, log.find(' '));
+  EXPECT_EQ(crioctl({"logs", "--since", "2999-01-01T00:00:00Z", id}).output, "");
+  EXPECT_EQ(crioctl({"logs", "--since", written, id}).output, "second run\n");
+  EXPECT_EQ(crioctl({"logs", "--since", "1h", id}).output, "second run\n");
+  EXPECT_EQ(crioctl({"logs", "--since", "0s", id}).output, "");
+  EXPECT_NE(crioctl({"logs", "--since", "yesterday", id}).exit_code, 0);
+
+  // ps: crictl's columns, the pod's name and namespace from the kubelet's labels.
+  std::string table = crioctl({"ps"}).output;
+  std::string header = table.substr(0, table.find('\n'));
+  EXPECT_THAT(header, ::testing::MatchesRegex("CONTAINER +IMAGE +CREATED +STATE +NAME +ATTEMPT +"
+                                              "POD ID +POD +NAMESPACE"));
+  std::string row = table.substr(table.find('\n') + 1);
+  EXPECT_THAT(row, ::testing::MatchesRegex(id.substr(0, 13) + " +" + node_.busybox_image() +
+                                           " +.* ago +Running +restarts +1 +" +
+                                           pod_id_.substr(0, 13) + " +ctr-pod +test\n"));
+}
+
+}  // namespace
+}  // namespace crio::testing

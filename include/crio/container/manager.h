@@ -16,6 +16,7 @@
 #include "crio/config/holder.h"
 #include "crio/network/interface_stats.h"
 #include "crio/oci/cgroup_stats.h"
+#include "crio/oci/hooks.h"
 #include "crio/oci/runtime.h"
 #include "crio/sandbox/sandbox.h"
 
@@ -55,6 +56,8 @@ struct ContainerStatsData {
   uint64_t writable_layer_bytes = 0;
   uint64_t writable_layer_inodes = 0;
   std::string writable_layer_mountpoint;
+  oci::ProcessStats processes;  // only when asked for (it reads every process's fds)
+  bool has_processes = false;
 };
 
 struct PodStatsData {
@@ -98,7 +101,8 @@ class ContainerManager {
   absl::Status ReopenLog(const std::string& id);
   absl::StatusOr<ContainerStatsData> Stats(const std::string& id);
   std::vector<ContainerStatsData> ListStats(const ContainerFilter& filter);
-  absl::StatusOr<PodStatsData> PodStats(const std::string& pod_id);
+  // `with_processes` adds each container's process, fd and socket counts.
+  absl::StatusOr<PodStatsData> PodStats(const std::string& pod_id, bool with_processes = false);
 
   absl::StatusOr<oci::ExecSyncResult> ExecSync(const std::string& id,
                                                const std::vector<std::string>& command,
@@ -115,7 +119,7 @@ class ContainerManager {
   absl::Status StopLocked(Container& container, absl::Duration timeout);
   absl::Status RemoveLocked(Entry& entry);
   absl::Status StopPod(const std::string& pod_id);
-  ContainerStatsData StatsOf(const Container& container);
+  ContainerStatsData StatsOf(const Container& container, bool with_processes = false);
   void Emit(const Container& container, LifecycleEvent::Type type);
   // The exit watcher saw `id` end: fold it in now, so the STOPPED event goes out at once.
   void OnExit(const std::string& id);
@@ -123,6 +127,7 @@ class ContainerManager {
   std::vector<std::shared_ptr<Entry>> AllEntries();
 
   ContainerManagerOptions options_;
+  oci::HookCache hooks_;  // hooks_dir's definitions, re-read when they change
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> containers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> names_ ABSL_GUARDED_BY(mu_);  // reserved name -> id

@@ -15,6 +15,10 @@ struct InterfaceStats {
   uint64_t rx_errors = 0;
   uint64_t tx_bytes = 0;
   uint64_t tx_errors = 0;
+  uint64_t rx_packets = 0;
+  uint64_t rx_dropped = 0;
+  uint64_t tx_packets = 0;
+  uint64_t tx_dropped = 0;
 };
 
 // The interfaces of the network namespace pinned at `netns` (loopback left out), from its

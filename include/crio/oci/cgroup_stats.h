@@ -17,6 +17,25 @@ struct CgroupStats {
   uint64_t page_faults = 0;
   uint64_t major_page_faults = 0;
   uint64_t pids = 0;
+  // The rest is for the cAdvisor-style metrics (ListPodSandboxMetrics).
+  uint64_t cpu_user_ns = 0;
+  uint64_t cpu_system_ns = 0;
+  uint64_t cpu_periods = 0;            // CFS enforcement periods
+  uint64_t cpu_throttled_periods = 0;  // ... in which the cgroup was throttled
+  uint64_t cpu_throttled_ns = 0;
+  uint64_t memory_cache = 0;        // page cache
+  uint64_t memory_mapped_file = 0;  // mapped files
+  uint64_t memory_swap = 0;
+  uint64_t memory_max_usage = 0;  // peak usage, where the kernel records it
+  uint64_t memory_failcnt = 0;    // times the limit was hit
+  uint64_t pids_max = 0;          // 0 when unlimited
+};
+
+// What the processes of a cgroup hold (cAdvisor's process metrics).
+struct ProcessStats {
+  uint64_t processes = 0;
+  uint64_t file_descriptors = 0;
+  uint64_t sockets = 0;
 };
 
 // Reads the cgroupfs cgroup `path` ("/kubepods/pod1/crio-ID"): the v1 controllers (cpuacct,
@@ -24,5 +43,12 @@ struct CgroupStats {
 // not exist in any hierarchy. `root` is /sys/fs/cgroup except in tests.
 absl::StatusOr<CgroupStats> ReadCgroupStats(const std::string& path,
                                             const std::filesystem::path& root = "/sys/fs/cgroup");
+
+// The processes directly in cgroup `path` (its cgroup.procs, in the pids or memory hierarchy or
+// the unified one) and their open files and sockets, from /proc/<pid>/fd (`proc` in tests).
+// NotFound when the cgroup does not exist.
+absl::StatusOr<ProcessStats> ReadCgroupProcessStats(
+    const std::string& path, const std::filesystem::path& root = "/sys/fs/cgroup",
+    const std::filesystem::path& proc = "/proc");
 
 }  // namespace crio::oci

@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -64,6 +66,18 @@ struct ExecSyncResult {
   std::string err;
 };
 
+// Optional features of a runtime handler, as the CRI Status reports them.
+struct RuntimeFeatures {
+  // The "rro" mount option: runc/crun list it in `features`, and the kernel has mount_setattr.
+  bool recursive_read_only_mounts = false;
+};
+
+// Features from the output of `runtime features` (JSON; mountOptions lists "rro" when the
+// runtime can make a mount recursively read-only) and whether the kernel can do it.
+RuntimeFeatures ParseRuntimeFeatures(std::string_view features_json, bool kernel_mount_setattr);
+// Whether the kernel has mount_setattr(2) (5.12+), which recursive read-only mounts need.
+bool KernelHasMountSetattr();
+
 // One runtime handler: drives the OCI runtime directly for short operations, and through the
 // monitor (conmon) for create and exec-sync, like CRI-O's runtime_oci. Thread-safe.
 class Runtime {
@@ -98,6 +112,10 @@ class Runtime {
   // Removes that cgroup once the monitor has exited; nothing to do when there is none.
   absl::Status RemoveMonitorCgroup(const std::string& id, const std::string& cgroup_parent);
 
+  // The runtime's optional features, asked once (`runtime features`); a runtime without that
+  // command has none of them.
+  const RuntimeFeatures& Features();
+
   // The exit file a container's monitor writes when the container ends.
   std::filesystem::path ExitFile(const std::string& id) const { return settings_.exits_dir / id; }
 
@@ -108,6 +126,8 @@ class Runtime {
                                          std::string_view input = {});
 
   RuntimeSettings settings_;
+  std::once_flag features_once_;
+  RuntimeFeatures features_;  // written once under features_once_
 };
 
 }  // namespace crio::oci

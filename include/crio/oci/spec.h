@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@
 #include "absl/status/statusor.h"
 
 namespace crio::oci {
+
+struct HookDefinition;  // hooks.h
 
 // The parts of an OCI image config ({"config": {...}}) that shape a container's spec.
 struct ImageConfigView {
@@ -78,6 +81,10 @@ struct SpecInputs {
   std::string image_ref;
   std::string rootfs;  // the mounted rootfs; /etc/passwd and /etc/group are read from it
   std::string log_path;
+  // PID namespace mode TARGET: the target container's process, whose PID namespace is joined.
+  pid_t target_pid = 0;
+  // image_volumes = bind: one host directory per image VOLUME is made below it.
+  std::string image_volumes_dir;
 
   // From crio.conf.
   std::vector<std::string> default_capabilities;  // "CHOWN" or "CAP_CHOWN"
@@ -89,7 +96,13 @@ struct SpecInputs {
   bool no_new_privileges_default = false;
   std::string image_volumes = "mkdir";           // mkdir | bind | ignore
   bool privileged_without_host_devices = false;  // the runtime handler's option
+  std::string runtime_handler;                   // for messages
+  bool recursive_read_only_mounts = false;       // the handler's runtime can do "rro"
   std::string seccomp_profile_path;  // seccomp_profile: RuntimeDefault's file; "" = built-in
+  // privileged_seccomp_profile: the profile file of every privileged container; "" = none.
+  std::string privileged_seccomp_profile;
+  // hooks_dir's definitions; the matching ones go into spec.hooks. Null means none.
+  std::shared_ptr<const std::vector<HookDefinition>> hooks;
 
   // Seams for tests; the defaults look at the real host.
   std::function<HostLsm()> lsm_probe;                        // empty: DetectHostLsm

@@ -27,6 +27,10 @@ namespace crio::container {
 class ContainerManager;
 }
 
+namespace crio::oci {
+class RuntimeSet;
+}
+
 namespace crio::server {
 
 class RuntimeServiceImpl;
@@ -40,6 +44,7 @@ struct Services {
   container::ContainerManager* containers = nullptr;
   EventHub* events = nullptr;
   network::CniManager* cni = nullptr;
+  oci::RuntimeSet* runtimes = nullptr;  // the handlers' features, for Status
 };
 
 // The CRI gRPC API (RuntimeService and ImageService) on a unix socket.

@@ -68,7 +68,7 @@ TestNode::TestNode(NodeOptions options) : options_(std::move(options)) {
       "plugin_dirs = [\"/usr/lib/cni\"]\n",
       options_.extra_config);
   daemon_ = std::make_unique<Daemon>(
-      config, std::vector<std::string>{},
+      config, options_.extra_args,
       std::map<std::string, std::string>{{"CONTAINERS_REGISTRIES_CONF", registries.string()}});
   daemon_->Start();
 }

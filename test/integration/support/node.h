@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "daemon.h"
 #include "process.h"
@@ -21,6 +22,7 @@ void EnterPrivateNetworkNamespace();
 struct NodeOptions {
   bool with_network = true;  // write the CNI config at start
   std::string extra_config;  // appended to crio.conf
+  std::vector<std::string> extra_args;  // crio command-line flags (--hooks-dir DIR, ...)
 };
 
 class TestNode {

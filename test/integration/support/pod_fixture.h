@@ -14,6 +14,8 @@ namespace crio::testing {
 
 class PodFixture : public ::testing::Test {
  protected:
+  explicit PodFixture(NodeOptions options = {}) : node_(std::move(options)) {}
+
   void SetUp() override {
     runtime::v1::PullImageRequest pull;
     pull.mutable_image()->set_image(node_.busybox_image());

@@ -224,13 +224,34 @@ TEST_F(MountsTest, MissingHostPathFailsNamingIt) {
   EXPECT_THAT(std::string(status.message()), HasSubstr(missing));
 }
 
-TEST_F(MountsTest, UnsupportedMountKindsAreRefused) {
-  AddMount("/x", host_.string())->set_recursive_read_only(true);
-  absl::Status status = Error();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(status.message(), "recursive read-only mounts are not supported yet");
+TEST_F(MountsTest, RecursiveReadOnlyMounts) {
+  in_.runtime_handler = "runc";
+  in_.recursive_read_only_mounts = true;
+  runtime::v1::Mount* m = AddMount("/x", host_.string());
+  m->set_recursive_read_only(true);
+  m->set_readonly(true);
+  EXPECT_THAT(Options(MountAt(Generate(), "/x")), ElementsAre("rbind", "rprivate", "ro", "rro"));
 
-  config_.clear_mounts();
+  // As in CRI-O: it must be read-only and private.
+  m->set_readonly(false);
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("needs readonly"));
+  m->set_readonly(true);
+  m->set_propagation(runtime::v1::PROPAGATION_HOST_TO_CONTAINER);
+  status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("private propagation"));
+  m->set_propagation(runtime::v1::PROPAGATION_PRIVATE);
+
+  // A runtime (or kernel) without "rro" cannot honour it: refused, never downgraded to "ro".
+  in_.recursive_read_only_mounts = false;
+  status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("runtime handler \"runc\""));
+}
+
+TEST_F(MountsTest, UnsupportedMountKindsAreRefused) {
   AddMount("/x", "")->mutable_image()->set_image("docker.io/library/data:1");
   EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
 
@@ -260,10 +281,32 @@ TEST_F(MountsTest, ImageVolumes) {
   Generate();
   EXPECT_FALSE(fs::exists(rootfs_ / "var/lib/db"));
 
-  in_.image_volumes = "bind";
-  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
   in_.image_volumes = "copy";
   EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MountsTest, ImageVolumesBindAHostDirectoryEach) {
+  in_.image.volumes = {"/var/lib/db", "/cache", "/data"};
+  in_.image_volumes = "bind";
+  in_.image_volumes_dir = (dir_ / "volumes").string();
+  AddMount("/cache", host_.string());
+  AddMount("/data/sub", (host_ / "data/sub").string());
+  json spec = Generate();
+  json db = MountAt(spec, "/var/lib/db");
+  EXPECT_EQ(db["type"], "bind");
+  EXPECT_THAT(Options(db), ElementsAre("rbind", "rprivate", "rw"));
+  std::string source = db["source"];
+  EXPECT_EQ(fs::path(source).parent_path(), dir_ / "volumes");
+  EXPECT_TRUE(fs::is_directory(source));
+  EXPECT_FALSE(fs::exists(rootfs_ / "var/lib/db"));              // nothing in the writable layer
+  EXPECT_EQ(MountAt(spec, "/cache")["source"], host_.string());  // the pod's volume wins
+  // An image volume below which the pod mounts comes first, parents before children.
+  std::vector<std::string> destinations = Destinations(spec);
+  auto at = [&](const std::string& d) {
+    return std::find(destinations.begin(), destinations.end(), d) - destinations.begin();
+  };
+  EXPECT_LT(at("/data"), at("/data/sub"));
+  EXPECT_NE(MountAt(spec, "/data")["source"], source);
 }
 
 // --- devices ------------------------------------------------------------------------------------

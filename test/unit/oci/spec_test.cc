@@ -340,13 +340,19 @@ TEST_F(SpecTest, PidPodJoinsTheInfraContainer) {
   EXPECT_EQ(Namespaces(Generate()).count("pid"), 0u);
 }
 
-TEST_F(SpecTest, PidNodeHasNoPidNamespaceAndTargetIsUnimplemented) {
+TEST_F(SpecTest, PidNodeHasNoPidNamespace) {
   sc()->mutable_namespace_options()->set_pid(runtime::v1::NODE);
   EXPECT_EQ(Namespaces(Generate()).count("pid"), 0u);
+}
+
+TEST_F(SpecTest, PidTargetJoinsTheTargetsNamespace) {
   sc()->mutable_namespace_options()->set_pid(runtime::v1::TARGET);
-  absl::Status status = Error();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("not supported yet"));
+  sc()->mutable_namespace_options()->set_target_id("t1");
+  absl::Status status = Error();  // the caller found no running target
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("\"t1\""));
+  in_.target_pid = 4321;
+  EXPECT_EQ(Namespaces(Generate())["pid"], "/proc/4321/ns/pid");
 }
 
 TEST_F(SpecTest, HostNetworkAndIpc) {
@@ -633,6 +639,28 @@ TEST_F(SpecTest, SeccompProfilesBecomeFiltersNeverIgnored) {
   sc()->mutable_seccomp()->set_profile_type(runtime::v1::SecurityProfile::RuntimeDefault);
   sc()->set_privileged(true);
   EXPECT_FALSE(Generate()["linux"].contains("seccomp"));
+}
+
+TEST_F(SpecTest, PrivilegedSeccompProfileAppliesToPrivilegedContainersOnly) {
+  std::string profile = (dir_ / "privileged.json").string();
+  std::ofstream(profile) << R"({"defaultAction": "SCMP_ACT_ALLOW",
+      "syscalls": [{"names": ["chmod", "fchmodat"], "action": "SCMP_ACT_ERRNO"}]})";
+  in_.privileged_seccomp_profile = profile;
+  EXPECT_FALSE(Generate()["linux"].contains("seccomp"));  // not privileged: as before
+  sc()->set_privileged(true);
+  for (auto type :
+       {runtime::v1::SecurityProfile::Unconfined, runtime::v1::SecurityProfile::RuntimeDefault}) {
+    sc()->mutable_seccomp()->set_profile_type(type);
+    nlohmann::json spec = Generate();
+    ASSERT_TRUE(spec["linux"].contains("seccomp"));
+    EXPECT_EQ(spec["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ALLOW");
+  }
+  in_.privileged_seccomp_profile = (dir_ / "missing.json").string();
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("privileged_seccomp_profile"));
+  in_.privileged_seccomp_profile = "relative.json";
+  EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(SpecTest, AppArmorSkippedWithoutAppArmor) {

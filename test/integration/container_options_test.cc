@@ -1,0 +1,287 @@
+// Container features that crio.conf switches on (hooks_dir, image_volumes, [crio.stats]), end to
+// end: the real daemon, conmon, runc and the busybox image (see support/node.h).
+#include "pod_fixture.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crio/common/encoding.h"
+#include "crio/common/strings.h"
+
+namespace crio::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+nlohmann::json VerboseInfo(Daemon& daemon, const std::string& id) {
+  runtime::v1::ContainerStatusRequest request;
+  request.set_container_id(id);
+  request.set_verbose(true);
+  runtime::v1::ContainerStatusResponse response;
+  grpc::Status status = daemon.runtime().ContainerStatus(Context().get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return nlohmann::json::parse(response.info().at("info"));
+}
+
+// The hook directory exists before the daemon starts (a base initialized before PodFixture).
+struct HookDirHolder {
+  TempDir hooks_dir;
+  TempDir records;
+};
+
+class HooksTest : protected HookDirHolder, public PodFixture {
+ protected:
+  HooksTest() : PodFixture(Options(*this)) {}
+
+  static NodeOptions Options(HookDirHolder& holder) {
+    // Records the state runc passes on stdin as <records>/<container id>.<stage>.json, and the
+    // environment the definition gives it.
+    std::filesystem::path script = holder.hooks_dir.Write("record.sh", R"SH(#!/bin/sh
+state=$(cat)
+id=$(echo "$state" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+printf '%s' "$state" > "$1/$id.$2.json"
+echo "$HOOK_MARK" > "$1/$id.$2.env"
+)SH");
+    ::chmod(script.c_str(), 0755);
+    auto definition = [&](const std::string& stage, const std::string& when) {
+      return StrCat(R"({"version": "1.0.0", "hook": {"path": ")", script.string(),
+                    R"(", "args": ["record.sh", ")", holder.records.path().string(), R"(", ")",
+                    stage, R"("], "env": ["PATH=/usr/bin:/bin", "HOOK_MARK=from-)", stage,
+                    R"("], "timeout": 10}, "when": )", when, R"(, "stages": [")", stage, R"("]})");
+    };
+    const std::string annotated = R"({"annotations": {"^test\\.crio/hook$": "^record$"}})";
+    holder.hooks_dir.Write("10-create.json", definition("createRuntime", annotated));
+    holder.hooks_dir.Write("20-poststart.json", definition("poststart", annotated));
+    holder.hooks_dir.Write("30-never.json",
+                           definition("prestart", R"({"commands": ["^/no/such/command$"]})"));
+    holder.hooks_dir.Write("40-broken.json", R"({"version": "1.0.0", "hook": {}})");
+    return NodeOptions{.extra_args = {"--hooks-dir", holder.hooks_dir.path().string()}};
+  }
+};
+
+TEST_F(HooksTest, MatchingHooksRunInTheirStagesWithTheContainerState) {
+  runtime::v1::ContainerConfig hooked = Config("hooked", {"sleep", "1000"});
+  (*hooked.mutable_annotations())["test.crio/hook"] = "record";
+  std::string id = CreateAndStart(hooked);
+  std::string plain = CreateAndStart(Config("plain", {"sleep", "1000"}));
+
+  std::filesystem::path created = records.path() / StrCat(id, ".createRuntime.json");
+  std::filesystem::path started = records.path() / StrCat(id, ".poststart.json");
+  ASSERT_TRUE(std::filesystem::exists(created));  // createRuntime ran before Create returned
+  nlohmann::json state = nlohmann::json::parse(ReadAll(created));
+  EXPECT_EQ(state["id"], id);
+  EXPECT_EQ(state["status"], "creating");
+  EXPECT_GT(state["pid"].get<int>(), 0);
+  nlohmann::json info = VerboseInfo(node_.daemon(), id);
+  EXPECT_EQ(state["bundle"], info["bundle"]);
+  EXPECT_EQ(state["annotations"]["test.crio/hook"], "record");
+  EXPECT_EQ(ReadAll(records.path() / StrCat(id, ".createRuntime.env")), "from-createRuntime\n");
+
+  ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(started); }));
+  nlohmann::json poststart = nlohmann::json::parse(ReadAll(started), nullptr, false);
+  EXPECT_EQ(poststart["id"], id);
+  // runc 1.1 runs poststart hooks once the init process is in place (during `runc create`;
+  // runc 1.2 moved them to `runc start`), so either state is what runc reports.
+  EXPECT_THAT(poststart["status"].get<std::string>(), ::testing::AnyOf("created", "running"));
+  // The hook saw the container's own process: the pid is the one sleeping in it.
+  EXPECT_EQ(poststart["pid"], info["pid"]);
+  EXPECT_EQ(ReadAll(records.path() / StrCat(id, ".poststart.env")), "from-poststart\n");
+
+  // The spec carries exactly the matching hooks; nothing ran for the other container.
+  EXPECT_EQ(info["runtimeSpec"]["hooks"]["createRuntime"].size(), 1u);
+  EXPECT_EQ(info["runtimeSpec"]["hooks"]["poststart"].size(), 1u);
+  EXPECT_FALSE(info["runtimeSpec"]["hooks"].contains("prestart"));
+  EXPECT_FALSE(VerboseInfo(node_.daemon(), plain)["runtimeSpec"].contains("hooks"));
+  for (const auto& entry : std::filesystem::directory_iterator(records.path())) {
+    EXPECT_EQ(entry.path().filename().string().rfind(plain, 0), std::string::npos) << entry.path();
+  }
+  EXPECT_THAT(node_.daemon().Log(), HasSubstr("40-broken.json"));
+  EXPECT_THAT(node_.daemon().Log(), HasSubstr("missing required property hook.path"));
+}
+
+// image_volumes = "bind": busybox with a VOLUME /data, pushed as its own image.
+class ImageVolumesBindTest : public PodFixture {
+ protected:
+  ImageVolumesBindTest() : PodFixture(NodeOptions{.extra_args = {"--image-volumes", "bind"}}) {}
+
+  // The busybox layout with "Volumes": {"/data": {}} in its config, pushed as busybox-vol.
+  std::string PushImageWithVolume() {
+    std::filesystem::path layout = node_.dir().path() / "busybox-vol";
+    std::filesystem::copy(BUSYBOX_OCI, layout, std::filesystem::copy_options::recursive);
+    auto blob = [&](const std::string& digest) {
+      return layout / "blobs/sha256" / digest.substr(7);
+    };
+    auto store = [&](const std::string& content) {
+      std::string digest = Sha256Digest(content);
+      std::ofstream(blob(digest)) << content;
+      return digest;
+    };
+    nlohmann::json index = nlohmann::json::parse(ReadAll(layout / "index.json"));
+    nlohmann::json manifest = nlohmann::json::parse(ReadAll(blob(index["manifests"][0]["digest"])));
+    nlohmann::json config = nlohmann::json::parse(ReadAll(blob(manifest["config"]["digest"])));
+    config["config"]["Volumes"] = {{"/data", nlohmann::json::object()}};
+    std::string config_text = config.dump();
+    manifest["config"]["digest"] = store(config_text);
+    manifest["config"]["size"] = config_text.size();
+    std::string manifest_text = manifest.dump();
+    index["manifests"][0]["digest"] = store(manifest_text);
+    index["manifests"][0]["size"] = manifest_text.size();
+    std::ofstream(layout / "index.json") << index.dump();
+    node_.registry().PushLayout(layout.string(), "busybox-vol", "latest");
+    std::string image = StrCat(node_.registry().host(), "/busybox-vol:latest");
+    runtime::v1::PullImageRequest pull;
+    pull.mutable_image()->set_image(image);
+    runtime::v1::PullImageResponse pulled;
+    grpc::Status status =
+        node_.daemon().image().PullImage(Context(std::chrono::seconds(60)).get(), pull, &pulled);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return image;
+  }
+};
+
+TEST_F(ImageVolumesBindTest, EachVolumeIsAHostDirectoryBoundIn) {
+  std::string image = PushImageWithVolume();
+  runtime::v1::ContainerConfig config =
+      Config("vol", {"sh", "-c", "echo kept > /data/f; sleep 1000"});
+  config.mutable_image()->set_image(image);
+  std::string id = CreateAndStart(config);
+  ASSERT_TRUE(Eventually([&] { return Exec(id, {"cat", "/data/f"}).stdout() == "kept\n"; }));
+  // A bind mount of its own in the container, not a directory of the writable layer.
+  EXPECT_THAT(Exec(id, {"grep", " /data ", "/proc/self/mountinfo"}).stdout(), HasSubstr(" /data "));
+
+  nlohmann::json info = VerboseInfo(node_.daemon(), id);
+  std::string source;
+  for (const auto& mount : info["runtimeSpec"]["mounts"]) {
+    if (mount["destination"] == "/data") source = mount["source"];
+  }
+  ASSERT_FALSE(source.empty());
+  EXPECT_THAT(source, HasSubstr(StrCat("/overlay-containers/", id, "/userdata/mounts/")));
+  EXPECT_EQ(ReadAll(std::filesystem::path(source) / "f"), "kept\n");  // the data is on the host
+
+  // The directory goes with the container.
+  runtime::v1::RemoveContainerRequest remove;
+  remove.set_container_id(id);
+  runtime::v1::RemoveContainerResponse removed;
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .RemoveContainer(Context(std::chrono::seconds(30)).get(), remove, &removed)
+                  .ok());
+  EXPECT_FALSE(std::filesystem::exists(source));
+}
+
+// [crio.stats] included_pod_metrics: the cAdvisor-style metrics of the pod and its containers.
+class PodMetricsTest : public PodFixture {
+ protected:
+  PodMetricsTest()
+      : PodFixture(
+            NodeOptions{.extra_args = {"--included-pod-metrics", "cpu,memory,network,process"}}) {}
+};
+
+TEST_F(PodMetricsTest, DescriptorsAndValuesFromTheCgroupsAndTheNetns) {
+  runtime::v1::ListMetricDescriptorsResponse descriptors;
+  ASSERT_TRUE(
+      node_.daemon().runtime().ListMetricDescriptors(Context().get(), {}, &descriptors).ok());
+  std::map<std::string, std::vector<std::string>> keys;
+  for (const auto& d : descriptors.descriptors()) {
+    keys[d.name()] = {d.label_keys().begin(), d.label_keys().end()};
+    EXPECT_FALSE(d.help().empty()) << d.name();
+  }
+  for (const char* name :
+       {"container_cpu_usage_seconds_total", "container_memory_usage_bytes",
+        "container_memory_working_set_bytes", "container_processes", "container_file_descriptors",
+        "container_sockets", "container_network_receive_bytes_total"}) {
+    EXPECT_EQ(keys.count(name), 1u) << name;
+  }
+  EXPECT_EQ(keys["container_memory_rss"], (std::vector<std::string>{"id", "name", "image"}));
+  EXPECT_EQ(keys["container_network_transmit_bytes_total"],
+            (std::vector<std::string>{"id", "name", "image", "interface"}));
+
+  // A listening socket, a page of memory, traffic in the pod's netns.
+  std::string id = CreateAndStart(Config("served", {"nc", "-l", "-p", "8080"}));
+  ASSERT_TRUE(Eventually([&] {
+    return Exec(id, {"sh", "-c", "netstat -ln | grep -q :8080 && echo up"}).stdout() == "up\n";
+  }));
+  std::string pod_ip = node_.PodStatus(pod_id_).status().network().ip();
+  ASSERT_EQ(crio::testing::Run({"busybox", "ping", "-c", "2", "-W", "2", pod_ip}).exit_code, 0);
+
+  runtime::v1::ListPodSandboxMetricsResponse response;
+  grpc::Status status =
+      node_.daemon().runtime().ListPodSandboxMetrics(Context().get(), {}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.pod_metrics_size(), 1);
+  const auto& pod = response.pod_metrics(0);
+  EXPECT_EQ(pod.pod_sandbox_id(), pod_id_);
+  auto value = [](const google::protobuf::RepeatedPtrField<runtime::v1::Metric>& metrics,
+                  const std::string& name, const std::string& last_label = "") -> int64_t {
+    for (const auto& m : metrics) {
+      if (m.name() == name &&
+          (last_label.empty() || m.label_values(m.label_values_size() - 1) == last_label)) {
+        return static_cast<int64_t>(m.value().value());
+      }
+    }
+    return -1;
+  };
+  EXPECT_GT(value(pod.metrics(), "container_network_receive_bytes_total", "eth0"), 100);
+  EXPECT_GT(value(pod.metrics(), "container_network_receive_packets_total", "eth0"), 1);
+  EXPECT_GT(value(pod.metrics(), "container_network_transmit_bytes_total", "eth0"), 100);
+  ASSERT_EQ(pod.container_metrics_size(), 1);
+  const auto& c = pod.container_metrics(0);
+  EXPECT_EQ(c.container_id(), id);
+  EXPECT_GT(value(c.metrics(), "container_memory_usage_bytes"), 0);
+  EXPECT_GT(value(c.metrics(), "container_memory_working_set_bytes"), 0);
+  EXPECT_GE(value(c.metrics(), "container_cpu_usage_seconds_total"), 0);
+  EXPECT_EQ(value(c.metrics(), "container_processes"), 1);  // nc
+  EXPECT_GE(value(c.metrics(), "container_threads"), 1);
+  EXPECT_GE(value(c.metrics(), "container_file_descriptors"), 4);  // stdio and the socket
+  EXPECT_EQ(value(c.metrics(), "container_sockets"), 1);
+  for (const auto& m : c.metrics()) {
+    ASSERT_GE(m.label_values_size(), 3);
+    EXPECT_EQ(m.label_values(0), id);
+    EXPECT_EQ(m.label_values(1), "served");
+    EXPECT_EQ(m.label_values(2), node_.busybox_image());
+    EXPECT_GT(m.timestamp(), 0);
+  }
+}
+
+// privileged_seccomp_profile: privileged containers run under that profile, not unconfined.
+struct ProfileHolder {
+  TempDir profiles;
+};
+
+class PrivilegedSeccompTest : protected ProfileHolder, public PodFixture {
+ protected:
+  PrivilegedSeccompTest() : PodFixture(Options(*this)) {}
+  static NodeOptions Options(ProfileHolder& holder) {
+    std::filesystem::path profile = holder.profiles.Write("no-chmod.json", R"({
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [{"names": ["chmod", "fchmod", "fchmodat"], "action": "SCMP_ACT_ERRNO"}]
+})");
+    return NodeOptions{.extra_args = {"--privileged-seccomp-profile", profile.string()}};
+  }
+};
+
+TEST_F(PrivilegedSeccompTest, PrivilegedContainersGetTheProfile) {
+  runtime::v1::ContainerConfig privileged = Config("privileged", {"sleep", "1000"});
+  privileged.mutable_linux()->mutable_security_context()->set_privileged(true);
+  std::string filtered = CreateAndStart(privileged);
+  std::string plain = CreateAndStart(Config("plain", {"sleep", "1000"}));
+
+  EXPECT_EQ(Exec(filtered, {"grep", "Seccomp:", "/proc/self/status"}).stdout(), "Seccomp:\t2\n");
+  runtime::v1::ExecSyncResponse refused = Exec(filtered, {"chmod", "777", "/tmp"});
+  EXPECT_NE(refused.exit_code(), 0);
+  EXPECT_THAT(refused.stderr(), HasSubstr("Operation not permitted"));
+  // The unprivileged container asked for nothing and gets nothing.
+  EXPECT_EQ(Exec(plain, {"grep", "Seccomp:", "/proc/self/status"}).stdout(), "Seccomp:\t0\n");
+  EXPECT_EQ(Exec(plain, {"chmod", "777", "/tmp"}).exit_code(), 0);
+}
+
+}  // namespace
+}  // namespace crio::testing
