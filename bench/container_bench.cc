@@ -12,6 +12,8 @@
 #include "runtime/v1/api.grpc.pb.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -56,6 +59,11 @@ struct Options {
   std::string runc_floor;  // the rootfs; selects the runc mode
   std::string runc = "runc";
   std::string work;
+  // CRI mode: where to save the runtime spec the daemon generated for the warm-up container.
+  // Floor mode: the spec to run (the same bundle the daemon's runtime ran), instead of runc's
+  // own `runc spec` defaults.
+  std::string save_spec;
+  std::string spec;
 };
 
 // One row in both output forms: the line a person reads, or the tab-separated one the script
@@ -115,6 +123,7 @@ class CriBench {
     // One container first, not measured: it unpacks or mounts whatever the runtime caches.
     if (std::string id = Create("warmup", nullptr); !id.empty()) {
       Start(id, nullptr);
+      if (!options_.save_spec.empty()) SaveSpec(id);
       StopAndRemove(id);
     }
 
@@ -255,6 +264,26 @@ class CriBench {
     return status.ok();
   }
 
+  // The runtime spec from the verbose ContainerStatus (its "runtimeSpec" key, as CRI-O and
+  // containerd put it there).
+  void SaveSpec(const std::string& id) {
+    runtime::v1::ContainerStatusRequest request;
+    request.set_container_id(id);
+    request.set_verbose(true);
+    runtime::v1::ContainerStatusResponse response;
+    grpc::Status status = runtime_->ContainerStatus(Deadline().get(), request, &response);
+    if (!status.ok() || !response.info().contains("info")) {
+      std::fprintf(stderr, "%s: no verbose status to take the spec from\n", options_.label.c_str());
+      return;
+    }
+    nlohmann::json info = nlohmann::json::parse(response.info().at("info"), nullptr, false);
+    if (info.is_discarded() || !info.contains("runtimeSpec")) {
+      std::fprintf(stderr, "%s: the verbose status has no runtimeSpec\n", options_.label.c_str());
+      return;
+    }
+    std::ofstream(options_.save_spec) << info["runtimeSpec"].dump(2);
+  }
+
   bool Status(const std::string& id) {
     runtime::v1::ContainerStatusRequest request;
     request.set_container_id(id);
@@ -338,19 +367,98 @@ void RemoveCgroupParent() {
   rmdir((std::string("/sys/fs/cgroup") + kRuncCgroupParent).c_str());
 }
 
+// Namespaces for the floor's containers to join, standing in for a pod's pinned ones: a child
+// that unshared them and waits to be killed.
+class NamespaceHolder {
+ public:
+  NamespaceHolder() {
+    int ready[2];
+    if (pipe(ready) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(ready[0]);
+      if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0) _exit(1);
+      (void)!write(ready[1], "x", 1);
+      while (true) pause();
+    }
+    close(ready[1]);
+    char byte;
+    if (pid_ < 0 || read(ready[0], &byte, 1) != 1) pid_ = -1;
+    close(ready[0]);
+  }
+  ~NamespaceHolder() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  NamespaceHolder(const NamespaceHolder&) = delete;
+  NamespaceHolder& operator=(const NamespaceHolder&) = delete;
+  // "/proc/<pid>/ns/<kind>", or "" when there is no holder.
+  std::string Path(const std::string& kind) const {
+    return pid_ > 0 ? "/proc/" + std::to_string(pid_) + "/ns/" + kind : "";
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// The daemon's spec as the floor runs it: every namespace it joined becomes the holder's of the
+// same kind, and bind-mount sources that belonged to the daemon's (by now removed) pod become
+// empty stand-ins in the bundle, so runc does the same work without the daemon.
+void AdaptDaemonSpec(nlohmann::json& spec, const std::filesystem::path& bundle,
+                     const NamespaceHolder& holder) {
+  static const std::map<std::string, std::string> kKinds = {
+      {"network", "net"}, {"ipc", "ipc"}, {"uts", "uts"}};
+  nlohmann::json namespaces = nlohmann::json::array();
+  for (nlohmann::json ns : spec["linux"].value("namespaces", nlohmann::json::array())) {
+    if (ns.contains("path")) {
+      auto kind = kKinds.find(ns.value("type", ""));
+      if (kind == kKinds.end() || holder.Path(kind->second).empty()) {
+        ns.erase("path");
+      } else {
+        ns["path"] = holder.Path(kind->second);
+      }
+    }
+    namespaces.push_back(ns);
+  }
+  spec["linux"]["namespaces"] = namespaces;
+  int stand_ins = 0;
+  for (nlohmann::json& mount : spec["mounts"]) {
+    std::string source = mount.value("source", "");
+    if (mount.value("type", "") != "bind" || source.empty() || std::filesystem::exists(source)) {
+      continue;
+    }
+    std::filesystem::path stand_in = bundle / ("stand-in-" + std::to_string(stand_ins++));
+    std::string destination = mount.value("destination", "");
+    if (destination.rfind("/etc/", 0) == 0 || destination.rfind("/dev/termination", 0) == 0) {
+      std::ofstream(stand_in) << "";
+    } else {
+      std::filesystem::create_directories(stand_in);
+    }
+    mount["source"] = stand_in.string();
+  }
+  spec.erase("hooks");
+  spec["linux"].erase("mountLabel");
+}
+
 // runc spec's defaults (its namespaces, capabilities, masked paths) with only what a detached
 // `sleep 3600` over the fixture needs changed. Each container gets a cgroup of its own under one
 // named parent, as a CRI runtime's containers do under their pod's.
 bool WriteBundle(const Options& options, const std::filesystem::path& bundle,
-                 const std::string& id) {
+                 const std::string& id, const NamespaceHolder& holder) {
   std::filesystem::create_directories(bundle);
   std::filesystem::remove(bundle / "config.json");
-  if (!Spawn({options.runc, "spec", "--bundle", bundle.string()})) {
-    std::fprintf(stderr, "runc spec failed\n");
-    return false;
-  }
   nlohmann::json spec;
-  {
+  if (!options.spec.empty()) {
+    std::ifstream in(options.spec);
+    spec = nlohmann::json::parse(in, nullptr, false);
+    if (spec.is_discarded()) return false;
+    AdaptDaemonSpec(spec, bundle, holder);
+  } else {
+    if (!Spawn({options.runc, "spec", "--bundle", bundle.string()})) {
+      std::fprintf(stderr, "runc spec failed\n");
+      return false;
+    }
     std::ifstream in(bundle / "config.json");
     spec = nlohmann::json::parse(in, nullptr, false);
   }
@@ -377,12 +485,13 @@ int RuncFloor(const Options& options) {
   }
   std::string state = (work / "state").string();
   int failures = 0;
+  NamespaceHolder holder;
   // Fills millis with the time of each step; the last one is always `delete -f`, run even when
   // an earlier step failed, since a run that failed half way can leave a created container.
   auto series = [&](const std::string& id, const std::vector<std::vector<std::string>>& steps,
                     std::vector<double>* millis) {
     std::filesystem::path bundle = work / "bundles" / id;
-    if (!WriteBundle(options, bundle, id)) {
+    if (!WriteBundle(options, bundle, id, holder)) {
       failures++;
       return false;
     }
@@ -479,6 +588,10 @@ int main(int argc, char** argv) {
       options.log_root = value();
     } else if (arg == "--tsv") {
       options.tsv = true;
+    } else if (arg == "--save-spec") {
+      options.save_spec = value();
+    } else if (arg == "--spec") {
+      options.spec = value();
     } else if (arg == "--runc-floor") {
       options.runc_floor = value();
     } else if (arg == "--runc") {

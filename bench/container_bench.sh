@@ -35,12 +35,16 @@ start_containerd cbctrd0 10.95.0.0/16
 
 echo "Container benchmark: $count containers per series (busybox, sleep 3600), runc $(runc --version | awk 'NR==1{print $3}'), one pod with a PID namespace per container, $(nproc) CPUs"
 bench=("$build_dir/bench/container_bench" --count "$count" --tsv)
-# A runtime that fails outright loses its row, not the others'.
-"${bench[@]}" --runc-floor "$build_dir/test/fixtures/busybox-rootfs" --work "$work/runc" \
-  --label "runc floor" >"$work/results.tsv" || echo "runc floor failed" >&2
+# A runtime that fails outright loses its row, not the others'. crio-cpp goes first and saves
+# the runtime spec it generated, so that the floor runs the same bundle through runc alone.
 "${bench[@]}" --endpoint "unix://$work/crio.sock" --label "crio-cpp" --image "$busybox_image" \
-  --log-root "$work/logs" --daemon-pid "$crio_pid" >>"$work/results.tsv" ||
-  echo "crio-cpp run failed" >&2
+  --log-root "$work/logs" --daemon-pid "$crio_pid" --save-spec "$work/crio-spec.json" \
+  >"$work/crio.tsv" || echo "crio-cpp run failed" >&2
+floor_spec=()
+[ -s "$work/crio-spec.json" ] && floor_spec=(--spec "$work/crio-spec.json")
+"${bench[@]}" --runc-floor "$build_dir/test/fixtures/busybox-rootfs" --work "$work/runc" \
+  "${floor_spec[@]}" --label "runc floor" >"$work/results.tsv" || echo "runc floor failed" >&2
+cat "$work/crio.tsv" >>"$work/results.tsv"
 "${bench[@]}" --endpoint "unix://$work/containerd.sock" --label "containerd 1.6" \
   --image "$busybox_image" --pull "$pause_image" --log-root "$work/logs" \
   --daemon-pid "$containerd_pid" >>"$work/results.tsv" || echo "containerd run failed" >&2
@@ -64,7 +68,8 @@ awk -F'\t' '
     median[$1] = $6
   }
   END {
-    print "runc floor: `runc run -d` of the same rootfs (create+start), then `runc delete -f` (lifecycle);"
+    print "runc floor: `runc run -d` of the bundle crio-cpp generated (its spec over the same rootfs;"
+    print "  pod namespaces joined from a holder process) for create+start, then `runc delete -f`;"
     print "  (create; start): `runc create`, `runc start`, `runc delete -f`, the calls CRI needs."
     print "lifecycle: create, start, status, stop (timeout 0), remove."
     ours = median["crio-cpp"]; floor = median["runc floor"]; other = median["containerd 1.6"]

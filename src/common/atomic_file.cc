@@ -34,7 +34,7 @@ absl::Status WriteAll(int fd, std::string_view data, const std::filesystem::path
 }  // namespace
 
 absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content,
-                                 mode_t mode) {
+                                 mode_t mode, Durability durability) {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) dir = ".";
   std::string tmp_template = (dir / ("." + path.filename().string() + ".tmpXXXXXX")).string();
@@ -48,10 +48,12 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
   };
   if (::fchmod(fd.get(), mode) != 0) return fail(ErrnoError("chmod", tmp_path, errno));
   if (auto status = WriteAll(fd.get(), content, tmp_path); !status.ok()) return fail(status);
-  if (::fsync(fd.get()) != 0) return fail(ErrnoError("fsync", tmp_path, errno));
+  bool durable = durability == Durability::kDurable;
+  if (durable && ::fsync(fd.get()) != 0) return fail(ErrnoError("fsync", tmp_path, errno));
   fd.Reset();
   if (::rename(tmp_path.c_str(), path.c_str()) != 0)
     return fail(ErrnoError("rename to", path, errno));
+  if (!durable) return absl::OkStatus();
 
   // The rename is durable only once the directory entry itself reaches the disk.
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

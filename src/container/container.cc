@@ -108,7 +108,8 @@ absl::StatusOr<Container> ParseContainer(const std::string& text) {
 }
 
 absl::Status SaveContainer(const Container& container) {
-  return WriteFileAtomically(container.state_path(), SerializeContainer(container), 0600);
+  return WriteFileAtomically(container.state_path(), SerializeContainer(container), 0600,
+                             Durability::kVolatile);
 }
 
 }  // namespace crio::container

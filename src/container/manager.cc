@@ -333,7 +333,8 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   if (!spec.ok()) return spec.status();
   container.notes = spec->notes;
   for (const std::string& note : spec->notes) spdlog::debug("container {}: {}", container.id, note);
-  if (absl::Status written = WriteFileAtomically(container.dir / "config.json", spec->json);
+  if (absl::Status written = WriteFileAtomically(container.dir / "config.json", spec->json, 0644,
+                                                 Durability::kVolatile);
       !written.ok()) {
     return written;
   }
@@ -534,6 +535,31 @@ absl::StatusOr<oci::ExecSyncResult> ContainerManager::ExecSync(
   absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(snapshot.runtime_handler);
   if (!runtime.ok()) return runtime.status();
   return (*runtime)->ExecSync(snapshot.id, snapshot.name, snapshot.dir, command, timeout);
+}
+
+absl::StatusOr<int> ContainerManager::ExecStream(const std::string& id,
+                                                 const std::vector<std::string>& command,
+                                                 const oci::StreamIo& io) {
+  if (command.empty()) return absl::InvalidArgumentError("exec command is empty");
+  absl::StatusOr<Container> container = Get(id);
+  if (!container.ok()) return container.status();
+  if (container->state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(StrCat("container ", container->id, " is not running"));
+  }
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container->runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  return (*runtime)->ExecStream(container->id, container->dir, command, io);
+}
+
+absl::Status ContainerManager::Attach(const std::string& id, const oci::StreamIo& io) {
+  absl::StatusOr<Container> container = Get(id);
+  if (!container.ok()) return container.status();
+  if (container->state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(StrCat("container ", container->id, " is not running"));
+  }
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container->runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  return (*runtime)->Attach(container->id, container->dir, io);
 }
 
 absl::Status ContainerManager::UpdateResources(

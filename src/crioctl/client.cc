@@ -105,4 +105,10 @@ std::string DescribeFailure(const std::string& verb, const grpc::Status& status)
                 status.error_message());
 }
 
+GlobalOptions WithTimeout(const GlobalOptions& globals, const char* timeout) {
+  GlobalOptions out = globals;
+  if (out.timeout == "2s") out.timeout = timeout;
+  return out;
+}
+
 }  // namespace crioctl

@@ -47,6 +47,9 @@ std::string DescribeFailure(const std::string& verb, const grpc::Status& status)
 // Prints a failed call to stderr; returns the exit code for it (1).
 int ReportFailure(const std::string& verb, const grpc::Status& status);
 
+// `globals` with a longer call timeout for slow calls, unless the user chose one (-t).
+GlobalOptions WithTimeout(const GlobalOptions& globals, const char* timeout);
+
 // Connects and runs `body` with the client; a connection problem is reported and exits 1.
 template <class Body>
 int WithClient(const GlobalOptions& globals, Body body) {

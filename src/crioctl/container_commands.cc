@@ -1,4 +1,4 @@
-// crictl's container commands: create, start, ps, inspect, stop, rm, exec (sync form), logs.
+// crictl's container commands: create, start, ps, inspect, stop, rm, logs.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -29,12 +29,6 @@ const char* StateName(runtime::v1::ContainerState state) {
     default:
       return "Unknown";
   }
-}
-
-GlobalOptions WithTimeout(const GlobalOptions& globals, const char* timeout) {
-  GlobalOptions out = globals;
-  if (out.timeout == "2s") out.timeout = timeout;
-  return out;
 }
 
 // The message of a CRI log line: "<time> <stream> <P|F> <message>"; full lines end with '\n'.
@@ -322,38 +316,6 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& globals, int& exit
         std::cout << id << "\n";
       }
       return code;
-    });
-  });
-
-  // The synchronous form until streaming lands: output is collected, then printed.
-  CLI::App* exec = app.add_subcommand("exec", "Run a command in a running container (sync)");
-  auto exec_id = std::make_shared<std::string>();
-  auto exec_timeout = std::make_shared<int64_t>(0);
-  auto exec_sync = std::make_shared<bool>(true);
-  exec->add_flag("-s,--sync", *exec_sync, "Run synchronously (the only mode so far)");
-  exec->add_option("--timeout", *exec_timeout, "Seconds before the command is killed (0: none)");
-  exec->add_option("container-id", *exec_id, "Container")->required();
-  // Everything after the container id is the command, options included ("sh -c ...").
-  exec->prefix_command();
-  exec->callback([&globals, &exit_code, exec, exec_id, exec_timeout] {
-    std::vector<std::string> command = exec->remaining();
-    if (command.empty()) {
-      std::cerr << "crioctl: exec needs a container id and a command\n";
-      exit_code = 1;
-      return;
-    }
-    exit_code = WithClient(WithTimeout(globals, "10m"), [&](Client& client) {
-      runtime::v1::ExecSyncRequest request;
-      request.set_container_id(*exec_id);
-      for (const std::string& arg : command) request.add_cmd(arg);
-      request.set_timeout(*exec_timeout);
-      runtime::v1::ExecSyncResponse response;
-      grpc::Status status =
-          client.runtime().ExecSync(client.NewContext().get(), request, &response);
-      if (!status.ok()) return ReportFailure("exec", status);
-      std::cout << response.stdout();
-      std::cerr << response.stderr();
-      return response.exit_code();
     });
   });
 

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   crioctl::AddPodCommands(app, globals, exit_code);
   crioctl::AddContainerCommands(app, globals, exit_code);
   crioctl::AddStatsCommands(app, globals, exit_code);
+  crioctl::AddStreamCommands(app, globals, exit_code);
   crioctl::AddEventsAndRunCommands(app, globals, exit_code);
 
   CLI11_PARSE(app, argc, argv);

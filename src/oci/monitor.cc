@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +22,7 @@
 #include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
 #include "crio/oci/cgroup.h"
+#include "bundle_files.h"
 #include "crio/oci/cri_log.h"
 #include "crio/oci/runtime.h"
 
@@ -124,22 +124,6 @@ std::vector<std::string> MonitorEnv(const RuntimeSettings& settings) {
   }
   return env;
 }
-
-std::string RandomSuffix() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(generator()));
-  return buffer;
-}
-
-// Deletes a file when it goes out of scope.
-struct TempFile {
-  std::filesystem::path path;
-  ~TempFile() {
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-  }
-};
 
 // Lets the monitor go on (it blocks on the start pipe until we have set it up), waits for the
 // process we started to exit, and says why that failed when it did.
@@ -288,7 +272,8 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
   TempFile process_file{bundle / StrCat("exec-", suffix, ".json")};
   TempFile log_file{bundle / StrCat("exec-", suffix, ".log")};
   TempFile pid_file{bundle / StrCat("exec-", suffix, ".pid")};
-  if (auto status = WriteFileAtomically(process_file.path, process.dump(), 0600); !status.ok()) {
+  if (auto status = WriteFileAtomically(process_file.path, process.dump(), 0600,
+                                           Durability::kVolatile); !status.ok()) {
     return status;
   }
 

@@ -127,6 +127,16 @@ absl::StatusOr<Sandbox> SandboxManager::Get(const std::string& id) {
   return copy;
 }
 
+absl::StatusOr<UniqueFd> SandboxManager::DialPort(const std::string& id, int32_t port) {
+  absl::StatusOr<Sandbox> pod = Get(id);
+  if (!pod.ok()) return pod.status();
+  if (pod->state != SandboxState::kReady) {
+    return absl::FailedPreconditionError(StrCat("pod sandbox ", pod->id, " is not ready"));
+  }
+  // A host-network pod has no namespace of its own: its ports are the node's.
+  return network::DialLoopback(pod->host_network() ? std::filesystem::path() : pod->net_ns, port);
+}
+
 std::vector<Sandbox> SandboxManager::List(const SandboxFilter& filter) {
   std::vector<std::shared_ptr<Entry>> entries;
   {

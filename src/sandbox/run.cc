@@ -185,9 +185,15 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
   rollback.Add([paths = pinned->All()] {
     for (const auto& path : paths) (void)network::UnpinNamespace(path);
   });
+  // Pods talk to themselves over localhost whatever the CNI chain does, as under CRI-O (whose
+  // CNI library brings the loopback up for every pod).
+  if (!sandbox.net_ns.empty()) {
+    if (absl::Status up = network::BringUpLoopback(sandbox.net_ns); !up.ok()) return up;
+  }
 
   // Files the pod's containers get bind-mounted.
-  if (absl::Status written = WriteFileAtomically(sandbox.hostname_path(), sandbox.hostname + "\n");
+  if (absl::Status written = WriteFileAtomically(sandbox.hostname_path(), sandbox.hostname + "\n",
+                                                 0644, Durability::kVolatile);
       !written.ok()) {
     return written;
   }
@@ -240,7 +246,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
   std::string hosts = shared.host_network && host_hosts.ok()
                           ? *host_hosts
                           : RenderHosts(sandbox.hostname, sandbox.ips);
-  if (absl::Status written = WriteFileAtomically(sandbox.hosts_path(), hosts); !written.ok()) {
+  if (absl::Status written = WriteFileAtomically(sandbox.hosts_path(), hosts, 0644, Durability::kVolatile); !written.ok()) {
     return written;
   }
 

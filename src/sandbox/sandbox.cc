@@ -107,7 +107,8 @@ absl::StatusOr<Sandbox> ParseSandbox(const std::string& text) {
 }
 
 absl::Status SaveSandbox(const Sandbox& sandbox) {
-  return WriteFileAtomically(sandbox.state_path(), SerializeSandbox(sandbox), 0600);
+  return WriteFileAtomically(sandbox.state_path(), SerializeSandbox(sandbox), 0600,
+                             Durability::kVolatile);
 }
 
 }  // namespace crio::sandbox

@@ -66,9 +66,13 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
                                   runtime::v1::ReopenContainerLogResponse* response) override;
   grpc::Status ExecSync(grpc::ServerContext* context, const runtime::v1::ExecSyncRequest* request,
                         runtime::v1::ExecSyncResponse* response) override;
-  CRIO_UNARY_NOT_YET(Exec, ExecRequest, ExecResponse)
-  CRIO_UNARY_NOT_YET(Attach, AttachRequest, AttachResponse)
-  CRIO_UNARY_NOT_YET(PortForward, PortForwardRequest, PortForwardResponse)
+  grpc::Status Exec(grpc::ServerContext* context, const runtime::v1::ExecRequest* request,
+                    runtime::v1::ExecResponse* response) override;
+  grpc::Status Attach(grpc::ServerContext* context, const runtime::v1::AttachRequest* request,
+                      runtime::v1::AttachResponse* response) override;
+  grpc::Status PortForward(grpc::ServerContext* context,
+                           const runtime::v1::PortForwardRequest* request,
+                           runtime::v1::PortForwardResponse* response) override;
   grpc::Status ContainerStats(grpc::ServerContext* context,
                               const runtime::v1::ContainerStatsRequest* request,
                               runtime::v1::ContainerStatsResponse* response) override;

@@ -466,7 +466,7 @@ absl::StatusOr<std::filesystem::path> LayerStore::Mount(const std::string& id) {
     }
   }
   if (auto status = mounts_lock_->Touch(); !status.ok()) return status;
-  if (auto status = WriteFileAtomically(mounts_json_, SerializeMounts(mounts), 0600);
+  if (auto status = WriteFileAtomically(mounts_json_, SerializeMounts(mounts), 0600, Durability::kVolatile);
       !status.ok()) {
     return status;
   }
@@ -505,7 +505,7 @@ absl::Status LayerStore::Unmount(const std::string& id, bool force) {
     if (entry != mounts.end()) entry->count = 0;
   }
   if (auto status = mounts_lock_->Touch(); !status.ok()) return status;
-  return WriteFileAtomically(mounts_json_, SerializeMounts(mounts), 0600);
+  return WriteFileAtomically(mounts_json_, SerializeMounts(mounts), 0600, Durability::kVolatile);
 }
 
 }  // namespace crio::storage

@@ -107,6 +107,11 @@ class ContainerManager {
   absl::StatusOr<oci::ExecSyncResult> ExecSync(const std::string& id,
                                                const std::vector<std::string>& command,
                                                absl::Duration timeout);
+  // Interactive exec and attach for the streaming server; the container must be running.
+  // ExecStream returns the command's exit code.
+  absl::StatusOr<int> ExecStream(const std::string& id, const std::vector<std::string>& command,
+                                 const oci::StreamIo& io);
+  absl::Status Attach(const std::string& id, const oci::StreamIo& io);
 
   struct Entry;
   explicit ContainerManager(ContainerManagerOptions options) : options_(std::move(options)) {}

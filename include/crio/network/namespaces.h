@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crio/common/unique_fd.h"
 
 namespace crio::network {
 
@@ -49,5 +50,13 @@ absl::Status UnpinNamespace(const std::filesystem::path& path);
 
 // Whether `path` is still a pinned namespace (an nsfs mount).
 bool IsPinnedNamespace(const std::filesystem::path& path);
+
+// Sets the loopback interface of network namespace `netns` up.
+absl::Status BringUpLoopback(const std::filesystem::path& netns);
+
+// A TCP connection to `port` on the loopback of network namespace `netns` (127.0.0.1, then
+// ::1), for port-forwarding into a pod; an empty `netns` means the node's own. The socket stays
+// in that namespace whichever thread uses it later.
+absl::StatusOr<UniqueFd> DialLoopback(const std::filesystem::path& netns, int32_t port);
 
 }  // namespace crio::network

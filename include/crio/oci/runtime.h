@@ -2,7 +2,9 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,6 +68,20 @@ struct ExecSyncResult {
   std::string err;
 };
 
+// The caller's ends of an interactive exec or attach. Fds stay owned by the caller; -1 means
+// the stream is not wanted. Nothing here blocks on them once the session is over.
+struct StreamIo {
+  int stdin_fd = -1;   // read until EOF
+  int stdout_fd = -1;  // written
+  int stderr_fd = -1;  // written (not with a terminal)
+  bool tty = false;
+  // With a terminal: blocks for the next size (columns, rows); nullopt when no more will come.
+  std::function<std::optional<std::pair<uint16_t, uint16_t>>()> next_resize;
+  // Makes next_resize return nullopt at once (called when the session ends).
+  std::function<void()> stop_resize;
+  int cancel_fd = -1;  // readable when the client is gone and the session must end
+};
+
 // Optional features of a runtime handler, as the CRI Status reports them.
 struct RuntimeFeatures {
   // The "rro" mount option: runc/crun list it in `features`, and the kernel has mount_setattr.
@@ -106,6 +122,16 @@ class Runtime {
                                           const std::filesystem::path& bundle,
                                           const std::vector<std::string>& command,
                                           absl::Duration timeout);
+
+  // Runs `command` in the container connected to `io` (`runtime exec` with a pseudo-terminal of
+  // ours when io.tty, as CRI-O does) until it exits; returns its exit code (128+N for signal N).
+  // When io.cancel_fd fires the process is killed.
+  absl::StatusOr<int> ExecStream(const std::string& id, const std::filesystem::path& bundle,
+                                 const std::vector<std::string>& command, const StreamIo& io);
+  // Connects `io` to the container's main process through its monitor's attach socket (and
+  // resizes through the monitor's control FIFO) until the container exits or io.cancel_fd fires.
+  absl::Status Attach(const std::string& id, const std::filesystem::path& bundle,
+                      const StreamIo& io);
 
   // Where Create put the container's monitor ("" when it stayed in the daemon's cgroup).
   std::string MonitorCgroup(const std::string& id, const std::string& cgroup_parent) const;

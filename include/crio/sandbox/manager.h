@@ -10,6 +10,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "crio/common/unique_fd.h"
 #include "absl/synchronization/mutex.h"
 #include "crio/common/event_hub.h"
 #include "crio/config/holder.h"
@@ -67,6 +68,8 @@ class SandboxManager {
 
   // The pod `id` (full or a unique prefix), with its state as of now.
   absl::StatusOr<Sandbox> Get(const std::string& id);
+  // A connection to `port` on the loopback inside a ready pod's network namespace.
+  absl::StatusOr<UniqueFd> DialPort(const std::string& id, int32_t port);
   std::vector<Sandbox> List(const SandboxFilter& filter);
 
   // Called by Stop/Remove with the pod's id to stop/remove the pod's containers first (set by the

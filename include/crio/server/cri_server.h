@@ -27,6 +27,9 @@ namespace crio::container {
 class ContainerManager;
 }
 
+namespace crio::streaming {
+class Server;
+}
 namespace crio::oci {
 class RuntimeSet;
 }
@@ -44,7 +47,8 @@ struct Services {
   container::ContainerManager* containers = nullptr;
   EventHub* events = nullptr;
   network::CniManager* cni = nullptr;
-  oci::RuntimeSet* runtimes = nullptr;  // the handlers' features, for Status
+  streaming::Server* streaming = nullptr;  // exec, attach and port-forward sessions
+  oci::RuntimeSet* runtimes = nullptr;     // the handlers' features, for Status
 };
 
 // The CRI gRPC API (RuntimeService and ImageService) on a unix socket.
