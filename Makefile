@@ -25,6 +25,7 @@ bench: build
 	@$(BUILD_DIR)/bench/storage_bench
 	@bench/pod_bench.sh $(BUILD_DIR)
 	@bench/container_bench.sh $(BUILD_DIR)
+	@bench/stream_bench.sh $(BUILD_DIR)
 
 install: build
 	@cmake --install $(BUILD_DIR)

@@ -76,7 +76,7 @@ size_t SpdyStream::Read(char* buf, size_t size) {
     conn_->EnqueueLocked(spdy::WindowUpdateFrame{id_, consumed_unacked_});
     consumed_unacked_ = 0;
   }
-  if (!conn_->closed_ && conn_->session_consumed_unacked_ >= spdy::kDefaultWindow / 2) {
+  if (!conn_->closed_ && conn_->session_consumed_unacked_ >= conn_->SessionUpdateThreshold()) {
     conn_->EnqueueLocked(spdy::WindowUpdateFrame{0, conn_->session_consumed_unacked_});
     conn_->session_consumed_unacked_ = 0;
   }
@@ -207,6 +207,9 @@ void SpdyConnection::SendSettingsLocked() {
   // server never speaks first either).
   EnqueueLocked(spdy::SettingsFrame{
       0, {spdy::Setting{0, spdy::kSettingsInitialWindowSize, options_.receive_window}}});
+  if (options_.session_window > spdy::kDefaultWindow) {
+    EnqueueLocked(spdy::WindowUpdateFrame{0, options_.session_window - spdy::kDefaultWindow});
+  }
 }
 
 void SpdyConnection::TouchActivity() {
@@ -449,7 +452,7 @@ void SpdyConnection::OnData(spdy::DataFrame& frame, std::unique_lock<std::mutex>
   if (stream == nullptr || stream->reset_ || stream->remote_fin_) {
     // Data for a stream that is gone: drop it, but keep the connection window open.
     session_consumed_unacked_ += static_cast<uint32_t>(frame.data.size());
-    if (session_consumed_unacked_ >= spdy::kDefaultWindow / 2) {
+    if (session_consumed_unacked_ >= SessionUpdateThreshold()) {
       EnqueueLocked(spdy::WindowUpdateFrame{0, session_consumed_unacked_});
       session_consumed_unacked_ = 0;
     }

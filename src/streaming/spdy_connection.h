@@ -45,11 +45,16 @@ struct SpdyConnectionOptions {
   std::string leftover;
   // No frame read or written for this long closes the connection. Infinite: never.
   absl::Duration idle_timeout = absl::InfiniteDuration();
-  // Our per-stream receive window, advertised with SETTINGS_INITIAL_WINDOW_SIZE.
-  uint32_t receive_window = spdy::kDefaultWindow;
+  // Our per-stream receive window, advertised with SETTINGS_INITIAL_WINDOW_SIZE. Larger than
+  // SPDY's 64 KiB default: with windows enforced on both sides (two crio-cpp ends), a 64 KiB
+  // window holds a bulk transfer (port-forward) to one window per round trip.
+  uint32_t receive_window = 1024 * 1024;
+  // Our connection-wide receive window, opened beyond the default 64 KiB with a WINDOW_UPDATE
+  // on stream 0 once we speak.
+  uint32_t session_window = 16 * 1024 * 1024;
   // Bytes a stream may hold unread before the reader stops reading the socket. Never below
   // receive_window, so a peer that honours our window never stalls the reader.
-  size_t receive_buffer = 256 * 1024;
+  size_t receive_buffer = 2 * 1024 * 1024;
   // Incoming streams not yet taken by AcceptStream, and streams alive at once; more are
   // refused (RST_STREAM REFUSED_STREAM).
   size_t max_pending_streams = 128;
@@ -181,6 +186,13 @@ class SpdyConnection {
   void MaybeRemoveLocked(SpdyStream& stream);
   void TouchActivity();
   void SendSettingsLocked();
+  // Consumed bytes worth a connection WINDOW_UPDATE: half the window the peer believes we have.
+  uint32_t SessionUpdateThreshold() const {
+    uint32_t window = settings_sent_ && options_.session_window > spdy::kDefaultWindow
+                          ? options_.session_window
+                          : spdy::kDefaultWindow;
+    return window / 2;
+  }
 
   const UniqueFd fd_;
   SpdyConnectionOptions options_;

@@ -301,9 +301,9 @@ TEST_P(StreamTest, AUrlWorksOnceOnly) {
   EXPECT_THAT(std::string(second.status().message()), HasSubstr("404"));
 }
 
-TEST_P(StreamTest, FiftyConcurrentExecs) {
+TEST_P(StreamTest, HundredConcurrentExecs) {
   std::string id = Sleeper();
-  constexpr int kSessions = 50;
+  constexpr int kSessions = 100;
   std::vector<std::string> outputs(kSessions);
   std::vector<int> codes(kSessions, -1);
   std::vector<std::thread> threads;

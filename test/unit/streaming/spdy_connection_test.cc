@@ -94,14 +94,14 @@ TEST(SpdyConnectionTest, FlowControlBlocksTheSenderUntilTheReaderConsumes) {
   ASSERT_TRUE(p.client->Ping(absl::Seconds(30)).ok());
   ASSERT_TRUE(p.server->Ping(absl::Seconds(30)).ok());
 
-  const std::string payload = Pattern(1 << 20);
+  const std::string payload = Pattern(4 << 20);
   std::atomic<bool> written{false};
   std::thread writer([&] {
     EXPECT_TRUE(sender->Write(payload).ok());
     EXPECT_TRUE(sender->CloseWrite().ok());
     written = true;
   });
-  // Nobody reads: the sender must stop at the 64 KiB window, well short of 1 MiB.
+  // Nobody reads: the sender must stop at the receiver's window (1 MiB), well short of 4 MiB.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_FALSE(written.load());
 
@@ -110,7 +110,7 @@ TEST(SpdyConnectionTest, FlowControlBlocksTheSenderUntilTheReaderConsumes) {
   char buf[1000];
   while (size_t n = receiver->Read(buf, sizeof(buf))) {
     got.append(buf, n);
-    if (got.size() % 100000 < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (got.size() % 400000 < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   writer.join();
   EXPECT_TRUE(written.load());
