@@ -21,6 +21,7 @@
 #include "crio/config/holder.h"
 #include "crio/container/manager.h"
 #include "crio/image/image_manager.h"
+#include "crio/config/options.h"
 #include "crio/network/cni.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_handler.h"
@@ -104,6 +105,18 @@ absl::StatusOr<image::Policy> LoadPolicy(const config::Config& config) {
   if (!policy.ok())
     spdlog::warn("No signature policy, pulls will fail: {}", policy.status().message());
   return policy;
+}
+
+// How pulls reach registries: the credentials file, the stall timeout, the temporary directory.
+image::SystemContext ImageContextOf(const config::Config& config) {
+  image::SystemContext context;
+  context.auth_file = config.image.global_auth_file;
+  context.temporary_dir = config.image.big_files_temporary_dir;
+  if (absl::StatusOr<int64_t> timeout = config::ParseDuration(config.image.pull_progress_timeout);
+      timeout.ok()) {
+    context.progress_timeout = absl::Nanoseconds(*timeout);
+  }
+  return context;
 }
 
 std::vector<std::string> PinnedImages(const config::Config& config) {
@@ -205,7 +218,7 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
     return 1;
   }
   image::ImageManager images(**store, LoadRegistries(), LoadPolicy(loaded.config),
-                             PinnedImages(loaded.config));
+                             PinnedImages(loaded.config), ImageContextOf(loaded.config));
 
   absl::StatusOr<std::unique_ptr<oci::RuntimeSet>> runtimes =
       oci::RuntimeSet::FromConfig(loaded.config);

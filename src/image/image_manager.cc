@@ -23,20 +23,27 @@ bool MatchesPattern(std::string_view pattern, std::string_view name) {
 }  // namespace
 
 ImageManager::ImageManager(storage::Store& store, RegistriesConf registries,
-                           absl::StatusOr<Policy> policy, std::vector<std::string> pinned_patterns)
+                           absl::StatusOr<Policy> policy, std::vector<std::string> pinned_patterns,
+                           SystemContext context)
     : store_(store),
       registries_(std::move(registries)),
       policy_(std::move(policy)),
-      pinned_patterns_(std::move(pinned_patterns)) {}
+      pinned_patterns_(std::move(pinned_patterns)) {
+  if (policy_.ok()) {
+    puller_ = std::make_unique<Puller>(store_, registries_, *policy_, std::move(context));
+  }
+}
+
+ImageManager::~ImageManager() = default;
 
 absl::StatusOr<std::string> ImageManager::Pull(const std::string& image,
-                                               const Credentials& credentials) {
+                                               const Credentials& credentials,
+                                               const std::filesystem::path& auth_file) {
   if (!policy_.ok()) {
     return absl::FailedPreconditionError(StrCat(
         "cannot pull ", image, ": no usable signature policy: ", View(policy_.status().message())));
   }
-  Puller puller(store_, registries_, *policy_);
-  return puller.Pull(image, credentials);
+  return puller_->Pull(image, credentials, auth_file);
 }
 
 absl::StatusOr<storage::ImageRecord> ImageManager::Find(const std::string& reference) {
@@ -92,7 +99,8 @@ ImageInfo ImageManager::Describe(const storage::ImageRecord& record,
        layer = layers.find(layer->second.parent)) {
     info.size += static_cast<uint64_t>(layer->second.uncompressed_size);
   }
-  absl::StatusOr<std::string> config = store_.images().GetBigData(record.id, "sha256:" + record.id);
+  absl::StatusOr<std::string> config = store_.images().GetBigData(
+      record.id, (record.id.size() == 128 ? "sha512:" : "sha256:") + record.id);
   if (config.ok()) {
     info.config = *config;
     auto json = nlohmann::json::parse(*config, nullptr, false);

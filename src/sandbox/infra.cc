@@ -27,12 +27,10 @@ absl::StatusOr<std::string> EnsurePauseImage(const config::Config& config,
   absl::StatusOr<image::ImageInfo> present = images.Status(reference);
   if (present.ok()) return present->id;
   if (!absl::IsNotFound(present.status())) return present.status();
-  if (!config.image.pause_image_auth_file.empty()) {
-    return absl::UnimplementedError(
-        "pause_image_auth_file: pulling the pause image with credentials is not supported yet");
-  }
   spdlog::info("Pulling the pause image {}", reference);
-  absl::StatusOr<std::string> pulled = images.Pull(reference, {});
+  // pause_image_auth_file, when set, replaces the other credentials files for this pull.
+  absl::StatusOr<std::string> pulled =
+      images.Pull(reference, {}, config.image.pause_image_auth_file);
   if (!pulled.ok()) {
     return absl::Status(pulled.status().code(), StrCat("pulling the pause image ", reference, ": ",
                                                        View(pulled.status().message())));

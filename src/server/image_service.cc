@@ -23,7 +23,9 @@ void Fill(const image::ImageInfo& info, runtime::v1::Image* image) {
 
 // AuthConfig's "auth" field: base64 of "user:password".
 image::Credentials CredentialsOf(const runtime::v1::AuthConfig& auth) {
-  image::Credentials credentials{auth.username(), auth.password()};
+  image::Credentials credentials;
+  credentials.username = auth.username();
+  credentials.password = auth.password();
   if (credentials.username.empty() && !auth.auth().empty()) {
     std::string decoded(auth.auth().size(), '\0');
     int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
@@ -76,12 +78,13 @@ grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext*,
   if (request->image().image().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no image given");
   }
-  if (!request->auth().identity_token().empty() || !request->auth().registry_token().empty()) {
+  if (!request->auth().identity_token().empty()) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        "identity and registry tokens in AuthConfig are not supported yet");
+                        "identity tokens in AuthConfig are not supported yet");
   }
-  absl::StatusOr<std::string> id =
-      images_.Pull(request->image().image(), CredentialsOf(request->auth()));
+  image::Credentials credentials = CredentialsOf(request->auth());
+  credentials.registry_token = request->auth().registry_token();
+  absl::StatusOr<std::string> id = images_.Pull(request->image().image(), credentials);
   if (!id.ok()) return ToGrpc(id.status());
   response->set_image_ref(*id);
   return grpc::Status::OK;

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
+#include "crio/common/encoding.h"
 #include "registry.h"
 
 namespace crio::testing {
@@ -108,6 +111,71 @@ TEST_F(ImageServiceTest, ShortNamesStatusAndRestart) {
   RunResult bad = Crioctl({"pull", registry_->host() + "/library/nothere:1"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.output, HasSubstr("not found"));
+}
+
+// A daemon reaching the TLS + htpasswd registry (marked insecure: the daemon has no certs.d of
+// ours) with credentials from global_auth_file, and the plain registry through a counting proxy.
+TEST_F(ImageServiceTest, GlobalAuthFileAndConcurrentPullsThroughTheDaemon) {
+  LocalRegistry secure(RegistryOptions{.tls = true, .user = "crio", .password = "Daemon-s3cret"});
+  secure.PushBusybox("library/busybox", "1");
+  RegistryProxy proxy(registry_->host());
+  nlohmann::json auth;
+  auth["auths"][secure.host()]["auth"] = Base64Encode("crio:Daemon-s3cret");
+  std::filesystem::path auth_file = files_.Write("auth.json", auth.dump());
+  std::filesystem::path registries =
+      files_.Write("registries2.conf", "[[registry]]\nlocation = \"" + secure.host() +
+                                           "\"\ninsecure = true\n[[registry]]\nlocation = \"" +
+                                           proxy.host() + "\"\ninsecure = true\n");
+  daemon_.reset();
+  daemon_ = std::make_unique<Daemon>(
+      "[crio.image]\nsignature_policy = \"" + (files_.path() / "policy.json").string() +
+          "\"\nglobal_auth_file = \"" + auth_file.string() + "\"\n",
+      std::vector<std::string>{"--log-level", "debug"},
+      std::map<std::string, std::string>{{"CONTAINERS_REGISTRIES_CONF", registries.string()}});
+  daemon_->Start();
+
+  // Ten PullImage calls at once: every blob is fetched once.
+  std::string name = proxy.host() + "/library/busybox:1";
+  std::vector<grpc::Status> statuses(10);
+  std::vector<std::string> refs(10);
+  {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      threads.emplace_back([&, i] {
+        runtime::v1::PullImageRequest request;
+        request.mutable_image()->set_image(name);
+        runtime::v1::PullImageResponse response;
+        statuses[i] =
+            daemon_->image().PullImage(Context(std::chrono::seconds(60)).get(), request, &response);
+        refs[i] = response.image_ref();
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  }
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_EQ(refs[i], refs[0]);
+  }
+  EXPECT_EQ(proxy.Count("GET", "/blobs/"), 2);  // the layer and the config, once each
+  EXPECT_EQ(proxy.Count("GET", "/manifests/"), 10);
+
+  // The same image from the registry that wants credentials: they come from global_auth_file
+  // (the layers are stored already; the manifest needs them).
+  RunResult pulled = Crioctl({"pull", secure.host() + "/library/busybox:1"});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.output << daemon_->Log();
+  EXPECT_THAT(Crioctl({"images"}).output, HasSubstr(secure.host() + "/library/busybox"));
+
+  // A wrong password is an authentication error; no secret reaches the log.
+  files_.Write("auth.json", R"({"auths":{")" + secure.host() + R"(":{"auth":")" +
+                                Base64Encode("crio:Wrong-pass") + R"("}}})");
+  RunResult wrong = Crioctl({"pull", secure.host() + "/library/busybox:1"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_THAT(wrong.output, HasSubstr("rejected the credentials from " + auth_file.string()));
+  std::string log = daemon_->Log();
+  for (const std::string& secret : {std::string("Daemon-s3cret"), std::string("Wrong-pass"),
+                                    Base64Encode("crio:Daemon-s3cret")}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret;
+  }
 }
 
 }  // namespace

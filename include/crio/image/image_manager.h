@@ -1,13 +1,16 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "crio/image/policy.h"
+#include "crio/image/puller.h"
 #include "crio/image/registries.h"
 #include "crio/image/registry_client.h"
 #include "crio/storage/store.h"
@@ -31,10 +34,16 @@ struct ImageInfo {
 class ImageManager {
  public:
   // `policy` is the status of loading the signature policy: pulls fail with it when it is not OK.
+  // `context` says how registries are reached (certs.d, credentials file, progress timeout,
+  // parallel downloads).
   ImageManager(storage::Store& store, RegistriesConf registries, absl::StatusOr<Policy> policy,
-               std::vector<std::string> pinned_patterns);
+               std::vector<std::string> pinned_patterns, SystemContext context = {});
+  ~ImageManager();
 
-  absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials);
+  // Safe to call from many threads; concurrent pulls share what they fetch. `auth_file`, when
+  // set, replaces the global credentials file (pause_image_auth_file for the pause image).
+  absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials,
+                                   const std::filesystem::path& auth_file = {});
   // Every image, or those `reference` names when it is not empty.
   absl::StatusOr<std::vector<ImageInfo>> List(const std::string& reference);
   // NotFound when no image matches.
@@ -57,6 +66,7 @@ class ImageManager {
   RegistriesConf registries_;
   absl::StatusOr<Policy> policy_;
   std::vector<std::string> pinned_patterns_;
+  std::unique_ptr<Puller> puller_;  // when the policy loaded
 };
 
 }  // namespace crio::image

@@ -1,11 +1,15 @@
 #include "registry.h"
 
 #include <arpa/inet.h>
+#include <crypt.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 
 #include "crio/common/subprocess.h"
@@ -36,15 +40,53 @@ bool Accepts(int port) {
   return ok;
 }
 
+void Openssl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"openssl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  absl::StatusOr<CommandResult> result = RunCommand(argv, {}, absl::Seconds(60));
+  ASSERT_TRUE(result.ok() && result->exit_code == 0)
+      << "openssl " << args[0] << ": " << (result.ok() ? result->err : "");
+}
+
 }  // namespace
 
-LocalRegistry::LocalRegistry() {
+std::string HtpasswdLine(const std::string& user, const std::string& password) {
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  EXPECT_NE(::crypt_gensalt_rn("$2b$", 5, nullptr, 0, salt, sizeof(salt)), nullptr);
+  crypt_data data{};
+  const char* hash = ::crypt_r(password.c_str(), salt, &data);
+  EXPECT_TRUE(hash != nullptr && hash[0] == '$');
+  return user + ":" + hash + "\n";
+}
+
+LocalRegistry::LocalRegistry(RegistryOptions options) : options_(std::move(options)) {
   int port = FreePort();
   host_ = "127.0.0.1:" + std::to_string(port);
-  std::filesystem::path config =
-      dir_.Write("config.yml",
-                 "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " +
-                     (dir_.path() / "data").string() + "\nhttp:\n  addr: " + host_ + "\n");
+  std::string yaml =
+      "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " +
+      (dir_.path() / "data").string() + "\nhttp:\n  addr: " + host_ + "\n";
+  if (options_.tls) {
+    // A CA of our own and a server certificate for 127.0.0.1 signed by it.
+    std::string d = dir_.path().string();
+    Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", d + "/ca.key", "-out", d + "/ca.crt", "-days", "2", "-subj",
+             "/CN=crio-test-ca"});
+    Openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj", "/CN=127.0.0.1"});
+    dir_.Write("san.cnf", "subjectAltName=IP:127.0.0.1\n");
+    Openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey",
+             d + "/ca.key", "-CAcreateserial", "-out", d + "/server.crt", "-days", "2", "-extfile",
+             d + "/san.cnf"});
+    std::filesystem::create_directories(certs_dir() / host_);
+    std::filesystem::copy_file(ca_certificate(), certs_dir() / host_ / "ca.crt");
+    yaml += "  tls:\n    certificate: " + d + "/server.crt\n    key: " + d + "/server.key\n";
+  }
+  if (!options_.user.empty()) {
+    std::filesystem::path htpasswd =
+        dir_.Write("htpasswd", HtpasswdLine(options_.user, options_.password));
+    yaml += "auth:\n  htpasswd:\n    realm: crio-test\n    path: " + htpasswd.string() + "\n";
+  }
+  std::filesystem::path config = dir_.Write("config.yml", yaml);
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"/usr/bin/docker-registry", "serve", config.string()},
       dir_.path() / "registry.log");
@@ -61,13 +103,202 @@ std::string LocalRegistry::PushPause(const std::string& repository, const std::s
 
 std::string LocalRegistry::PushLayout(const std::string& layout, const std::string& repository,
                                       const std::string& tag) {
-  absl::StatusOr<CommandResult> pushed =
-      RunCommand({"skopeo", "copy", "-q", "--dest-tls-verify=false", "--digestfile",
-                  (dir_.path() / "digest").string(), "oci:" + layout + ":latest",
-                  "docker://" + host_ + "/" + repository + ":" + tag},
-                 {}, absl::Seconds(120));
+  std::vector<std::string> argv = {"skopeo",       "copy",
+                                   "-q",           "--dest-tls-verify=false",
+                                   "--digestfile", (dir_.path() / "digest").string()};
+  if (!options_.user.empty()) {
+    argv.push_back("--dest-creds");
+    argv.push_back(options_.user + ":" + options_.password);
+  }
+  argv.push_back("oci:" + layout + ":latest");
+  argv.push_back("docker://" + host_ + "/" + repository + ":" + tag);
+  absl::StatusOr<CommandResult> pushed = RunCommand(argv, {}, absl::Seconds(120));
   EXPECT_TRUE(pushed.ok() && pushed->exit_code == 0) << (pushed.ok() ? pushed->err : "");
   return ReadAll(dir_.path() / "digest");
+}
+
+}  // namespace crio::testing
+
+namespace crio::testing {
+namespace {
+
+int ConnectTo(const std::string& host) {
+  int port = std::stoi(host.substr(host.rfind(':') + 1));
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Waits until `fd` is readable; false when the proxy stops first.
+bool WaitReadable(int fd, int stop) {
+  pollfd fds[2] = {{fd, POLLIN, 0}, {stop, POLLIN, 0}};
+  while (true) {
+    int n = ::poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || fds[1].revents != 0) return false;  // closed write end: POLLHUP
+    return true;
+  }
+}
+
+}  // namespace
+
+RegistryProxy::RegistryProxy(std::string upstream, Rule rule)
+    : upstream_(std::move(upstream)), rule_(std::move(rule)) {
+  EXPECT_EQ(::pipe2(stop_, O_CLOEXEC), 0);
+  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t length = sizeof(addr);
+  ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length);
+  EXPECT_EQ(::listen(listener_, 64), 0);
+  host_ = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  acceptor_ = std::thread([this] {
+    while (WaitReadable(listener_, stop_[0])) {
+      int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) continue;
+      std::lock_guard lock(mu_);
+      threads_.emplace_back([this, client] {
+        Serve(client);
+        ::close(client);
+      });
+    }
+  });
+}
+
+RegistryProxy::~RegistryProxy() {
+  ::close(stop_[1]);  // wakes every wait
+  acceptor_.join();
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mu_);
+    threads.swap(threads_);
+  }
+  for (std::thread& thread : threads) thread.join();
+  ::close(listener_);
+  ::close(stop_[0]);
+}
+
+void RegistryProxy::SetRule(Rule rule) {
+  std::lock_guard lock(mu_);
+  rule_ = std::move(rule);
+}
+
+int RegistryProxy::Count(const std::string& method, const std::string& part) const {
+  std::lock_guard lock(mu_);
+  int count = 0;
+  for (const auto& [m, path] : seen_) count += m == method && path.find(part) != std::string::npos;
+  return count;
+}
+
+void RegistryProxy::Serve(int client) {
+  // The request head; a TLS handshake (a client trying HTTPS first) is not HTTP: hang up.
+  std::string head;
+  char buffer[65536];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    if (!WaitReadable(client, stop_[0])) return;
+    ssize_t n = ::recv(client, buffer, sizeof(buffer), 0);
+    if (n <= 0) return;
+    head.append(buffer, static_cast<size_t>(n));
+    if (head[0] < 'A' || head[0] > 'Z' || head.size() > 65536) return;
+  }
+  std::string method = head.substr(0, head.find(' '));
+  size_t path_start = method.size() + 1;
+  std::string path = head.substr(path_start, head.find(' ', path_start) - path_start);
+  Action action = Action::kPass;
+  {
+    std::lock_guard lock(mu_);
+    int seen = 0;
+    for (const auto& [m, p] : seen_) seen += m == method && p == path;
+    seen_.emplace_back(method, path);
+    if (rule_) action = rule_(method, path, seen);
+  }
+  if (action == Action::kUnavailable || action == Action::kTooMany) {
+    SendAll(client, action == Action::kUnavailable
+                        ? "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                          "Content-Length: 0\r\nConnection: close\r\n\r\n"
+                        : "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n"
+                          "Connection: close\r\n\r\n");
+    return;
+  }
+  // One request per connection: ask the registry to close after its answer.
+  std::string request;
+  for (std::string_view rest = head; !rest.empty();) {
+    size_t end = rest.find("\r\n");
+    std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end + 2);
+    if (line.empty()) break;
+    std::string lower(line);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.starts_with("connection:")) continue;
+    request.append(line).append("\r\n");
+  }
+  request += "Connection: close\r\n\r\n";
+  int upstream = ConnectTo(upstream_);
+  if (upstream < 0) return;
+  if (!SendAll(upstream, request)) {
+    ::close(upstream);
+    return;
+  }
+  // Relay the answer, finding the end of its head and its length on the way.
+  std::string response_head;
+  bool in_body = false;
+  int64_t body_length = -1, body_seen = 0;
+  while (WaitReadable(upstream, stop_[0])) {
+    ssize_t n = ::recv(upstream, buffer, sizeof(buffer), 0);
+    if (n <= 0) break;
+    std::string chunk(buffer, static_cast<size_t>(n));
+    if (!in_body) {
+      response_head += chunk;
+      size_t end = response_head.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      chunk = response_head.substr(end + 4);
+      std::string lower = response_head.substr(0, end);
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (size_t at = lower.find("content-length:"); at != std::string::npos)
+        body_length = std::stoll(lower.substr(at + 15));
+      if (!SendAll(client, response_head.substr(0, end + 4))) break;
+      in_body = true;
+    }
+    bool big = body_length > 65536;
+    if (big && action == Action::kCorrupt &&
+        body_seen + static_cast<int64_t>(chunk.size()) == body_length && !chunk.empty()) {
+      chunk.back() = static_cast<char>(chunk.back() ^ 0x5a);
+    }
+    if (big && (action == Action::kReset || action == Action::kStall)) {
+      int64_t keep = action == Action::kReset ? body_length / 2 : 4096;
+      if (body_seen + static_cast<int64_t>(chunk.size()) >= keep) {
+        SendAll(client, std::string_view(chunk).substr(0, static_cast<size_t>(keep - body_seen)));
+        if (action == Action::kReset) {
+          linger hard{1, 0};  // close with RST
+          ::setsockopt(client, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+        } else {
+          WaitReadable(stop_[0], stop_[0]);  // until the proxy stops
+        }
+        break;
+      }
+    }
+    body_seen += static_cast<int64_t>(chunk.size());
+    if (!SendAll(client, chunk)) break;
+  }
+  ::close(upstream);
 }
 
 }  // namespace crio::testing

@@ -1,19 +1,37 @@
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "process.h"
 
 namespace crio::testing {
 
-// Debian's docker-registry on 127.0.0.1 and a free port, plain HTTP, storing in a temporary
-// directory; stopped with the object.
+struct RegistryOptions {
+  // Serve HTTPS with a certificate from a CA generated for this registry (openssl CLI).
+  bool tls = false;
+  // Require HTTP Basic authentication (htpasswd, bcrypt) with this user and password.
+  std::string user;
+  std::string password;
+};
+
+// Debian's docker-registry on 127.0.0.1 and a free port, storing in a temporary directory;
+// plain HTTP unless `tls`; stopped with the object.
 class LocalRegistry {
  public:
-  LocalRegistry();
+  explicit LocalRegistry(RegistryOptions options = {});
   // "127.0.0.1:PORT"
   const std::string& host() const { return host_; }
+  // With `tls`: a certs.d directory holding <host>/ca.crt (the CA of the registry's certificate),
+  // and the CA certificate itself.
+  std::filesystem::path certs_dir() const { return dir_.path() / "certs.d"; }
+  std::filesystem::path ca_certificate() const { return dir_.path() / "ca.crt"; }
   // Pushes the busybox OCI fixture as `repository:tag` with skopeo; returns the manifest digest.
   std::string PushBusybox(const std::string& repository, const std::string& tag);
   // Pushes the pause image fixture (our static pause program) the same way.
@@ -23,9 +41,53 @@ class LocalRegistry {
                          const std::string& tag);
 
  private:
+  RegistryOptions options_;
   TempDir dir_;
   std::string host_;
   std::unique_ptr<Process> process_;
 };
+
+// A reverse proxy on 127.0.0.1 in front of a plain-HTTP registry, one request per connection,
+// that counts requests and misbehaves on demand: the tests' stand-in for a flaky network.
+class RegistryProxy {
+ public:
+  enum class Action {
+    kPass,         // relay the request and the answer
+    kUnavailable,  // answer 503 with Retry-After: 1
+    kTooMany,      // answer 429 without Retry-After
+    kReset,        // relay the head and half the body, then reset the connection
+    kStall,        // relay the head and a little of the body, then send nothing more
+    kCorrupt,      // relay, with the last byte of a body over 64 KiB changed
+  };
+  // Decides per request; `seen` counts earlier requests of the same method and path.
+  using Rule = std::function<Action(const std::string& method, const std::string& path, int seen)>;
+
+  RegistryProxy(std::string upstream, Rule rule = nullptr);
+  ~RegistryProxy();
+  RegistryProxy(const RegistryProxy&) = delete;
+  RegistryProxy& operator=(const RegistryProxy&) = delete;
+
+  // "127.0.0.1:PORT"
+  const std::string& host() const { return host_; }
+  void SetRule(Rule rule);
+  // Requests seen whose method is `method` and whose path contains `part`.
+  int Count(const std::string& method, const std::string& part) const;
+
+ private:
+  void Serve(int client);
+  std::string upstream_;
+  std::string host_;
+  int listener_ = -1;
+  int stop_[2] = {-1, -1};  // readable once the proxy stops
+  mutable std::mutex mu_;
+  Rule rule_;
+  std::vector<std::pair<std::string, std::string>> seen_;  // method, path
+  std::vector<std::thread> threads_;
+  std::thread acceptor_;
+};
+
+// A bcrypt htpasswd line "user:$2b$..." (through libcrypt), as docker-registry's htpasswd auth
+// reads it.
+std::string HtpasswdLine(const std::string& user, const std::string& password);
 
 }  // namespace crio::testing

@@ -10,7 +10,7 @@ TEST(DiffTest, ReportsEachChangedOptionWithItsEffect) {
   Config after = before;
   after.runtime.log_level = "debug";                           // live and supported
   after.api.listen = "/tmp/elsewhere.sock";                    // supported, restart only
-  after.image.pause_image_auth_file = "/etc/pause-auth.json";  // live, not supported here yet
+  after.runtime.rdt_config_file = "/etc/rdt.yaml";             // live, not supported here yet
   std::vector<Change> changes = Diff(before, after);
   ASSERT_EQ(changes.size(), 3u);
   EXPECT_EQ(changes[0].option, "crio.api.listen");
@@ -19,7 +19,7 @@ TEST(DiffTest, ReportsEachChangedOptionWithItsEffect) {
   EXPECT_EQ(changes[1].old_value, "\"info\"");
   EXPECT_EQ(changes[1].new_value, "\"debug\"");
   EXPECT_EQ(changes[1].effect, Change::Effect::kApplied);
-  EXPECT_EQ(changes[2].option, "crio.image.pause_image_auth_file");
+  EXPECT_EQ(changes[2].option, "crio.runtime.rdt_config_file");
   EXPECT_EQ(changes[2].effect, Change::Effect::kNotSupported);
 }
 
