@@ -23,6 +23,7 @@ demo: build
 bench: build
 	@$(BUILD_DIR)/bench/monitor_bench
 	@$(BUILD_DIR)/bench/storage_bench
+	@$(BUILD_DIR)/bench/pull_bench
 	@bench/pod_bench.sh $(BUILD_DIR)
 	@bench/container_bench.sh $(BUILD_DIR)
 	@bench/stream_bench.sh $(BUILD_DIR)
