@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <optional>
 
@@ -21,8 +22,10 @@
 #include "crio/config/holder.h"
 #include "crio/container/manager.h"
 #include "crio/image/image_manager.h"
-#include "crio/config/options.h"
 #include "crio/network/cni.h"
+#include "crio/config/options.h"
+#include "crio/server/streaming_backend.h"
+#include "crio/streaming/server.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_handler.h"
 #include "crio/oci/runtime_set.h"
@@ -139,6 +142,32 @@ network::CniOptions CniOptionsOf(const config::Config& config) {
 }
 
 // pinns_path, or the pinns installed beside crio, or one on $PATH.
+// The exec/attach/port-forward server on stream_address:stream_port.
+absl::StatusOr<std::unique_ptr<streaming::Server>> StartStreamingServer(
+    const config::Config& config, streaming::Backend& backend) {
+  streaming::ServerOptions options;
+  options.address = config.api.stream_address;
+  int port = 0;
+  std::from_chars(config.api.stream_port.data(),
+                  config.api.stream_port.data() + config.api.stream_port.size(), port);
+  options.port = port;
+  options.enable_tls = config.api.stream_enable_tls;
+  options.tls_cert = config.api.stream_tls_cert;
+  options.tls_key = config.api.stream_tls_key;
+  options.tls_ca = config.api.stream_tls_ca;
+  // Empty means the kubelet streaming server's default, as in CRI-O.
+  options.idle_timeout = absl::Hours(4);
+  if (!config.api.stream_idle_timeout.empty()) {
+    absl::StatusOr<int64_t> idle = config::ParseDuration(config.api.stream_idle_timeout);
+    if (!idle.ok()) return idle.status();
+    options.idle_timeout = absl::Nanoseconds(*idle);
+  }
+  absl::StatusOr<std::unique_ptr<streaming::Server>> server =
+      streaming::Server::Start(options, backend);
+  if (server.ok()) spdlog::info("Streaming server listening on {}", (*server)->BaseUrl());
+  return server;
+}
+
 std::filesystem::path PinnsPath(const config::Config& config) {
   if (!config.runtime.pinns_path.empty()) return config.runtime.pinns_path;
   std::filesystem::path installed = std::filesystem::path(build_info::kLibexecDir) / "pinns";
@@ -273,12 +302,21 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
     spdlog::critical("Cannot restore containers: {}", containers.status().message());
     return 1;
   }
+  server::StreamingBackend streaming_backend(**containers, **sandboxes);
+  absl::StatusOr<std::unique_ptr<streaming::Server>> streaming_server =
+      StartStreamingServer(*holder->Get(), streaming_backend);
+  if (!streaming_server.ok()) {
+    spdlog::critical("Cannot start the streaming server: {}",
+                     streaming_server.status().message());
+    return 1;
+  }
   absl::StatusOr<std::unique_ptr<server::CriServer>> server =
       server::CriServer::Start(holder, {.images = &images,
                                         .sandboxes = sandboxes->get(),
                                         .containers = containers->get(),
                                         .events = &events,
                                         .cni = cni->get(),
+                                        .streaming = streaming_server->get(),
                                         .runtimes = runtimes->get()});
   if (!server.ok()) {
     spdlog::critical("{}", server.status().message());
