@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "crio/common/encoding.h"
 #include "crio/common/reaper.h"
+#include "crio/common/strings.h"
 #include "crio/common/subprocess.h"
+#include "crio/image/digest.h"
 #include "crio/image/puller.h"
 #include "process.h"
 #include "registry.h"
@@ -347,6 +350,75 @@ TEST_F(ImagePullTest, TamperedBlobFailsThePullAndLeavesNothing) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "root/overlay-layers") ||
               !std::filesystem::exists(dir_.path() / "root/overlay-layers/layers.json") ||
               store_->layers().List()->empty());
+}
+
+// --- digests ---
+
+// Uploads `data` to the plain registry as a blob of `repository` under its sha512 digest (the
+// registry keeps blobs under sha256 and links other digests to them).
+std::string PushSha512Blob(const std::string& host, const std::string& repository,
+                           const std::string& data, const std::filesystem::path& scratch) {
+  std::string digest = image::DigestLike("sha512:", data);
+  std::filesystem::path file = scratch / "upload";
+  { std::ofstream(file, std::ios::binary) << data; }
+  absl::StatusOr<CommandResult> started =
+      RunCommand({"curl", "-sS", "-o", "/dev/null", "-D", "-", "-X", "POST",
+                  "http://" + host + "/v2/" + repository + "/blobs/uploads/"});
+  EXPECT_TRUE(started.ok() && started->exit_code == 0);
+  std::string location;
+  for (std::string_view line : StrSplit(started->out, '\n')) {
+    if (line.size() > 10 && (line.starts_with("Location:") || line.starts_with("location:"))) {
+      location = std::string(line.substr(10));
+      while (!location.empty() && (location.back() == '\r' || location.back() == ' '))
+        location.pop_back();
+    }
+  }
+  EXPECT_FALSE(location.empty()) << started->out;
+  absl::StatusOr<CommandResult> put =
+      RunCommand({"curl", "-sS", "-f", "-X", "PUT", "-H", "Content-Type: application/octet-stream",
+                  "--data-binary", "@" + file.string(), location + "&digest=" + digest});
+  EXPECT_TRUE(put.ok() && put->exit_code == 0) << (put.ok() ? put->err : "");
+  return digest;
+}
+
+TEST_F(ImagePullTest, Sha512BlobsAreVerified) {
+  // The busybox fixture, its config and layer re-pushed under sha512 digests.
+  std::filesystem::path layout = BUSYBOX_OCI;
+  auto index = nlohmann::json::parse(ReadAll(layout / "index.json"));
+  std::string manifest_digest = index["manifests"][0]["digest"];
+  auto manifest =
+      nlohmann::json::parse(ReadAll(layout / "blobs/sha256" / manifest_digest.substr(7)));
+  for (auto* descriptor : {&manifest["config"], &manifest["layers"][0]}) {
+    std::string digest = (*descriptor)["digest"];
+    std::string data = ReadAll(layout / "blobs/sha256" / digest.substr(7));
+    (*descriptor)["digest"] =
+        PushSha512Blob(registry_->host(), "sha512/busybox", data, dir_.path());
+  }
+  std::filesystem::path manifest_file = dir_.Write("manifest.json", manifest.dump());
+  absl::StatusOr<CommandResult> put =
+      RunCommand({"curl", "-sS", "-f", "-X", "PUT", "-H",
+                  "Content-Type: application/vnd.oci.image.manifest.v1+json", "--data-binary",
+                  "@" + manifest_file.string(),
+                  "http://" + registry_->host() + "/v2/sha512/busybox/manifests/1"});
+  ASSERT_TRUE(put.ok() && put->exit_code == 0) << (put.ok() ? put->err : "");
+
+  std::string name = registry_->host() + "/sha512/busybox:1";
+  absl::StatusOr<std::string> id = MakePuller(InsecureLocal())->Pull(name);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, manifest["config"]["digest"].get<std::string>().substr(7));
+  EXPECT_TRUE(store_->images().Get(name).ok());
+
+  // The same blobs changed on the way fail their sha512 check.
+  ASSERT_TRUE(store_->RemoveImage(*id).ok());
+  ExpectEmptyStore();
+  RegistryProxy proxy(registry_->host(), [](const std::string&, const std::string&, int) {
+    return RegistryProxy::Action::kCorrupt;
+  });
+  absl::StatusOr<std::string> tampered =
+      MakePuller(InsecureAt(proxy.host()))->Pull(proxy.host() + "/sha512/busybox:1");
+  ASSERT_TRUE(absl::IsDataLoss(tampered.status())) << tampered.status();
+  EXPECT_THAT(std::string(tampered.status().message()), HasSubstr("sha512:"));
+  ExpectEmptyStore();
 }
 
 // --- parallel downloads and sharing ---
