@@ -1,6 +1,8 @@
 #include "spdy_client.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -79,6 +81,9 @@ absl::StatusOr<UniqueFd> ConnectTcp(const Url& url) {
       err = ::connect(candidate.get(), ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
     } while (err == EINTR);
     if (err == 0) {
+      // Small frames both ways (stdin, window updates): no Nagle delay.
+      int one = 1;
+      ::setsockopt(candidate.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       fd = std::move(candidate);
       break;
     }

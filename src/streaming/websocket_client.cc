@@ -74,7 +74,10 @@ class Transport {
         }
         socket.connect(endpoint, attempt);
         ec = attempt;
-        if (!attempt) break;
+        if (!attempt) {
+          socket.set_option(tcp::no_delay(true), attempt);  // small messages both ways
+          break;
+        }
       }
     }
     if (ec) {
