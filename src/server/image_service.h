@@ -2,6 +2,7 @@
 
 #include "crio/image/image_manager.h"
 #include "runtime/v1/api.grpc.pb.h"
+#include "list_stream.h"
 #include "unimplemented.h"
 
 namespace crio::server {
@@ -25,7 +26,7 @@ class ImageServiceImpl final : public runtime::v1::ImageService::Service {
   grpc::Status ImageFsInfo(grpc::ServerContext* context,
                            const runtime::v1::ImageFsInfoRequest* request,
                            runtime::v1::ImageFsInfoResponse* response) override;
-  CRIO_STREAM_NOT_YET(StreamImages, StreamImagesRequest, StreamImagesResponse)
+  CRIO_STREAM_FROM_LIST(StreamImages, ListImages, images, images)
 
  private:
   image::ImageManager& images_;

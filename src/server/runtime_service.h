@@ -5,6 +5,7 @@
 #include "crio/config/holder.h"
 #include "crio/server/cri_server.h"
 #include "runtime/v1/api.grpc.pb.h"
+#include "list_stream.h"
 #include "unimplemented.h"
 
 namespace crio::server {
@@ -38,7 +39,7 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status ListPodSandbox(grpc::ServerContext* context,
                               const runtime::v1::ListPodSandboxRequest* request,
                               runtime::v1::ListPodSandboxResponse* response) override;
-  CRIO_STREAM_NOT_YET(StreamPodSandboxes, StreamPodSandboxesRequest, StreamPodSandboxesResponse)
+  CRIO_STREAM_FROM_LIST(StreamPodSandboxes, ListPodSandbox, items, pod_sandboxes)
   grpc::Status CreateContainer(grpc::ServerContext* context,
                                const runtime::v1::CreateContainerRequest* request,
                                runtime::v1::CreateContainerResponse* response) override;
@@ -54,7 +55,7 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status ListContainers(grpc::ServerContext* context,
                               const runtime::v1::ListContainersRequest* request,
                               runtime::v1::ListContainersResponse* response) override;
-  CRIO_STREAM_NOT_YET(StreamContainers, StreamContainersRequest, StreamContainersResponse)
+  CRIO_STREAM_FROM_LIST(StreamContainers, ListContainers, containers, containers)
   grpc::Status ContainerStatus(grpc::ServerContext* context,
                                const runtime::v1::ContainerStatusRequest* request,
                                runtime::v1::ContainerStatusResponse* response) override;
@@ -79,16 +80,14 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status ListContainerStats(grpc::ServerContext* context,
                                   const runtime::v1::ListContainerStatsRequest* request,
                                   runtime::v1::ListContainerStatsResponse* response) override;
-  CRIO_STREAM_NOT_YET(StreamContainerStats, StreamContainerStatsRequest,
-                      StreamContainerStatsResponse)
+  CRIO_STREAM_FROM_LIST(StreamContainerStats, ListContainerStats, stats, container_stats)
   grpc::Status PodSandboxStats(grpc::ServerContext* context,
                                const runtime::v1::PodSandboxStatsRequest* request,
                                runtime::v1::PodSandboxStatsResponse* response) override;
   grpc::Status ListPodSandboxStats(grpc::ServerContext* context,
                                    const runtime::v1::ListPodSandboxStatsRequest* request,
                                    runtime::v1::ListPodSandboxStatsResponse* response) override;
-  CRIO_STREAM_NOT_YET(StreamPodSandboxStats, StreamPodSandboxStatsRequest,
-                      StreamPodSandboxStatsResponse)
+  CRIO_STREAM_FROM_LIST(StreamPodSandboxStats, ListPodSandboxStats, stats, pod_sandbox_stats)
   CRIO_UNARY_NOT_YET(UpdateRuntimeConfig, UpdateRuntimeConfigRequest, UpdateRuntimeConfigResponse)
   grpc::Status CheckpointContainer(grpc::ServerContext* context,
                                    const runtime::v1::CheckpointContainerRequest* request,
@@ -102,8 +101,7 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status ListPodSandboxMetrics(grpc::ServerContext* context,
                                      const runtime::v1::ListPodSandboxMetricsRequest* request,
                                      runtime::v1::ListPodSandboxMetricsResponse* response) override;
-  CRIO_STREAM_NOT_YET(StreamPodSandboxMetrics, StreamPodSandboxMetricsRequest,
-                      StreamPodSandboxMetricsResponse)
+  CRIO_STREAM_FROM_LIST(StreamPodSandboxMetrics, ListPodSandboxMetrics, pod_metrics, pod_sandbox_metrics)
   CRIO_UNARY_NOT_YET(UpdatePodSandboxResources, UpdatePodSandboxResourcesRequest,
                      UpdatePodSandboxResourcesResponse)
 

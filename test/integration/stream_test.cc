@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -348,6 +349,81 @@ TEST_F(StreamRpcTest, RequestsAreValidated) {
   EXPECT_EQ(
       node_.daemon().runtime().PortForward(Context().get(), forward, &forwarded).error_code(),
       grpc::StatusCode::NOT_FOUND);
+}
+
+// The Stream* list RPCs give what their unary List RPC gives.
+TEST_F(StreamRpcTest, ListStreamsMatchTheirUnaryLists) {
+  std::string first = CreateAndStart(Config("listed-a", {"sleep", "3600"}));
+  std::string second = CreateAndStart(Config("listed-b", {"sleep", "3600"}));
+  auto ids_of_containers = [](const auto& items) {
+    std::vector<std::string> ids;
+    for (const auto& item : items) ids.push_back(item.id());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+
+  runtime::v1::StreamContainersRequest stream_request;
+  auto context = Context();
+  auto reader = node_.daemon().runtime().StreamContainers(context.get(), stream_request);
+  runtime::v1::StreamContainersResponse chunk;
+  std::vector<runtime::v1::Container> streamed;
+  while (reader->Read(&chunk)) {
+    for (const auto& container : chunk.containers()) streamed.push_back(container);
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  runtime::v1::ListContainersRequest list_request;
+  runtime::v1::ListContainersResponse listed;
+  ASSERT_TRUE(
+      node_.daemon().runtime().ListContainers(Context().get(), list_request, &listed).ok());
+  EXPECT_EQ(ids_of_containers(streamed), ids_of_containers(listed.containers()));
+  EXPECT_EQ(streamed.size(), 2u);
+
+  // The filter is honoured.
+  runtime::v1::StreamContainersRequest filtered;
+  filtered.mutable_filter()->set_id(first);
+  auto filtered_context = Context();
+  auto filtered_reader =
+      node_.daemon().runtime().StreamContainers(filtered_context.get(), filtered);
+  std::vector<std::string> filtered_ids;
+  while (filtered_reader->Read(&chunk)) {
+    for (const auto& container : chunk.containers()) filtered_ids.push_back(container.id());
+  }
+  ASSERT_TRUE(filtered_reader->Finish().ok());
+  EXPECT_EQ(filtered_ids, std::vector<std::string>{first});
+
+  auto pods_context = Context();
+  auto pods = node_.daemon().runtime().StreamPodSandboxes(pods_context.get(), {});
+  runtime::v1::StreamPodSandboxesResponse pod_chunk;
+  std::vector<std::string> pod_ids;
+  while (pods->Read(&pod_chunk)) {
+    for (const auto& pod : pod_chunk.pod_sandboxes()) pod_ids.push_back(pod.id());
+  }
+  ASSERT_TRUE(pods->Finish().ok());
+  EXPECT_EQ(pod_ids, std::vector<std::string>{pod_id_});
+
+  auto images_context = Context();
+  auto images = node_.daemon().image().StreamImages(images_context.get(), {});
+  runtime::v1::StreamImagesResponse image_chunk;
+  size_t image_count = 0;
+  while (images->Read(&image_chunk)) image_count += image_chunk.images_size();
+  ASSERT_TRUE(images->Finish().ok());
+  runtime::v1::ListImagesResponse image_list;
+  ASSERT_TRUE(node_.daemon().image().ListImages(Context().get(), {}, &image_list).ok());
+  EXPECT_EQ(image_count, static_cast<size_t>(image_list.images_size()));
+  EXPECT_GE(image_count, 1u);
+
+  auto stats_context = Context();
+  auto stats = node_.daemon().runtime().StreamContainerStats(stats_context.get(), {});
+  runtime::v1::StreamContainerStatsResponse stats_chunk;
+  std::vector<std::string> stats_ids;
+  while (stats->Read(&stats_chunk)) {
+    for (const auto& stat : stats_chunk.container_stats()) stats_ids.push_back(stat.attributes().id());
+  }
+  ASSERT_TRUE(stats->Finish().ok());
+  std::sort(stats_ids.begin(), stats_ids.end());
+  std::vector<std::string> both = {first, second};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(stats_ids, both);
 }
 
 TEST_F(StreamRpcTest, CrioctlExecAndPortForward) {
