@@ -296,6 +296,17 @@ absl::Status RegistryClient::CurlError(int code, const std::string& url, const c
                "): put the CA that signed it in ", where,
                "ca.crt, or mark the registry insecure in registries.conf"));
   }
+  if (reason.find("alert bad certificate") != std::string::npos ||
+      reason.find("alert certificate required") != std::string::npos) {
+    std::string dir = tls_->dir.empty() ? std::string("its certs.d directory") : tls_->dir.string();
+    if (tls_->client_cert.empty()) {
+      return absl::UnavailableError(
+          StrCat("registry ", host_, " wants a TLS client certificate and none is configured (",
+                 reason, "): put client.cert and client.key in ", dir));
+    }
+    return absl::UnavailableError(StrCat("registry ", host_, " refused our TLS client certificate ",
+                                         tls_->client_cert, " (", reason, ")"));
+  }
   if (code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CONNECT_ERROR) {
     return absl::UnavailableError(StrCat("TLS with registry ", host_, " failed: ", reason));
   }
@@ -376,6 +387,9 @@ absl::Status RegistryClient::Connect() {
   if (ping.ok()) return absl::OkStatus();
   if (!insecure_ || absl::IsDeadlineExceeded(ping.status())) {
     scheme_.clear();
+    // A broken first exchange is not retried here: the registry is unreachable as configured.
+    if (absl::IsResourceExhausted(ping.status()))
+      return absl::UnavailableError(ping.status().message());
     return ping.status();
   }
   scheme_ = "http";

@@ -68,10 +68,9 @@ class ImagePullTest : public ::testing::Test {
     EXPECT_EQ(UnmountAllBelow(dir_.path()), 0);
   }
 
-  std::unique_ptr<image::Puller> MakePuller(
-      const std::string& registries_toml,
-      const std::string& policy = R"({"default":[{"type":"insecureAcceptAnything"}]})",
-      image::SystemContext context = {}) {
+  std::unique_ptr<image::Puller> MakePuller(const std::string& registries_toml,
+                                            const std::string& policy = kAcceptAnything,
+                                            image::SystemContext context = {}) {
     image::RegistriesConf conf;
     EXPECT_TRUE(image::MergeRegistriesToml(registries_toml, "registries.conf", conf).ok());
     return std::make_unique<image::Puller>(*store_, conf,
@@ -104,6 +103,8 @@ class ImagePullTest : public ::testing::Test {
     return dir_.Write(name, json.dump());
   }
 
+  static constexpr const char* kAcceptAnything =
+      R"({"default":[{"type":"insecureAcceptAnything"}]})";
   static constexpr const char* kUser = "crio";
   static constexpr const char* kPassword = "s3cret-Pa55";
   static std::unique_ptr<LocalRegistry> registry_;
@@ -169,8 +170,7 @@ TEST_F(ImagePullTest, ErrorsSayWhatWentWrong) {
 // --- TLS and Basic authentication (the second registry) ---
 
 TEST_F(ImagePullTest, PullsOverTlsTrustingTheCertsDirCa) {
-  std::unique_ptr<image::Puller> puller =
-      MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", TrustingSecure());
+  std::unique_ptr<image::Puller> puller = MakePuller("", kAcceptAnything, TrustingSecure());
   absl::StatusOr<std::string> id = puller->Pull(SecureName(), {kUser, kPassword});
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_TRUE(store_->images().Get(SecureName()).ok());
@@ -179,8 +179,7 @@ TEST_F(ImagePullTest, PullsOverTlsTrustingTheCertsDirCa) {
 TEST_F(ImagePullTest, UntrustedCertificateIsAClearError) {
   image::SystemContext context;
   context.certs_dirs = {dir_.path() / "no-certs.d"};
-  std::unique_ptr<image::Puller> puller =
-      MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", context);
+  std::unique_ptr<image::Puller> puller = MakePuller("", kAcceptAnything, context);
   absl::StatusOr<std::string> id = puller->Pull(SecureName(), {kUser, kPassword});
   ASSERT_FALSE(id.ok());
   EXPECT_THAT(std::string(id.status().message()), HasSubstr("TLS certificate of registry"));
@@ -191,15 +190,14 @@ TEST_F(ImagePullTest, UntrustedCertificateIsAClearError) {
 TEST_F(ImagePullTest, InsecureRegistrySkipsVerificationButNotAuthentication) {
   image::SystemContext context;
   context.certs_dirs = {};
-  std::unique_ptr<image::Puller> puller = MakePuller(
-      InsecureAt(secure_->host()), R"({"default":[{"type":"insecureAcceptAnything"}]})", context);
+  std::unique_ptr<image::Puller> puller =
+      MakePuller(InsecureAt(secure_->host()), kAcceptAnything, context);
   absl::StatusOr<std::string> id = puller->Pull(SecureName(), {kUser, kPassword});
   ASSERT_TRUE(id.ok()) << id.status();
 }
 
 TEST_F(ImagePullTest, WrongOrMissingCredentialsAreClearAuthenticationErrors) {
-  std::unique_ptr<image::Puller> puller =
-      MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", TrustingSecure());
+  std::unique_ptr<image::Puller> puller = MakePuller("", kAcceptAnything, TrustingSecure());
   absl::StatusOr<std::string> wrong = puller->Pull(SecureName(), {kUser, "not-the-password"});
   ASSERT_TRUE(absl::IsUnauthenticated(wrong.status())) << wrong.status();
   EXPECT_THAT(std::string(wrong.status().message()), HasSubstr("rejected the credentials"));
@@ -207,11 +205,38 @@ TEST_F(ImagePullTest, WrongOrMissingCredentialsAreClearAuthenticationErrors) {
   // No credentials anywhere (an empty credentials file stands in for the default ones).
   image::SystemContext context = TrustingSecure();
   context.auth_file = dir_.Write("empty.json", "{}");
-  absl::StatusOr<std::string> none =
-      MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", context)
-          ->Pull(SecureName());
+  absl::StatusOr<std::string> none = MakePuller("", kAcceptAnything, context)->Pull(SecureName());
   ASSERT_TRUE(absl::IsUnauthenticated(none.status())) << none.status();
   EXPECT_THAT(std::string(none.status().message()), HasSubstr("no credentials"));
+  ExpectEmptyStore();
+}
+
+TEST_F(ImagePullTest, ClientCertificateFromTheCertsDir) {
+  LocalRegistry mutual(RegistryOptions{.tls = true, .client_certificates = true});
+  mutual.PushBusybox("library/busybox", "1");
+  std::string name = mutual.host() + "/library/busybox:1";
+  image::SystemContext context;
+  context.certs_dirs = {mutual.certs_dir()};
+  absl::StatusOr<std::string> id = MakePuller("", kAcceptAnything, context)->Pull(name);
+  ASSERT_TRUE(id.ok()) << id.status();
+
+  // Without the pair (the CA alone) the registry refuses the handshake.
+  ASSERT_TRUE(store_->RemoveImage(*id).ok());
+  std::filesystem::path ca_only = dir_.path() / "ca-only.d";
+  std::filesystem::create_directories(ca_only / mutual.host());
+  std::filesystem::copy_file(mutual.ca_certificate(), ca_only / mutual.host() / "ca.crt");
+  context.certs_dirs = {ca_only};
+  absl::StatusOr<std::string> refused = MakePuller("", kAcceptAnything, context)->Pull(name);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("wants a TLS client certificate and none is configured"));
+
+  // A certificate without its key is a configuration error naming the file.
+  std::filesystem::copy_file(mutual.certs_dir() / mutual.host() / "client.cert",
+                             ca_only / mutual.host() / "client.cert");
+  absl::StatusOr<std::string> half = MakePuller("", kAcceptAnything, context)->Pull(name);
+  ASSERT_FALSE(half.ok());
+  EXPECT_THAT(std::string(half.status().message()), HasSubstr("client.cert has no key"));
   ExpectEmptyStore();
 }
 
@@ -225,16 +250,13 @@ TEST_F(ImagePullTest, GlobalAuthFileMostSpecificKeyWins) {
   json["auths"][secure_->host() + "/library"]["auth"] =
       Base64Encode(std::string(kUser) + ":" + kPassword);
   context.auth_file = dir_.Write("auth.json", json.dump());
-  absl::StatusOr<std::string> id =
-      MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", context)
-          ->Pull(SecureName());
+  absl::StatusOr<std::string> id = MakePuller("", kAcceptAnything, context)->Pull(SecureName());
   ASSERT_TRUE(id.ok()) << id.status();
 
   // Credentials in the request come first.
   ASSERT_TRUE(store_->RemoveImage(*id).ok());
   context.auth_file = AuthFile("wrong.json", secure_->host(), "wrong");
-  std::unique_ptr<image::Puller> puller =
-      MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", context);
+  std::unique_ptr<image::Puller> puller = MakePuller("", kAcceptAnything, context);
   absl::StatusOr<std::string> wrong = puller->Pull(SecureName());
   ASSERT_TRUE(absl::IsUnauthenticated(wrong.status())) << wrong.status();
   EXPECT_THAT(std::string(wrong.status().message()), HasSubstr("wrong.json"));
@@ -246,8 +268,7 @@ TEST_F(ImagePullTest, PauseImageAuthFileReplacesTheGlobalOne) {
   context.auth_file = AuthFile("global.json", secure_->host(), "wrong");
   std::filesystem::path pause_auth = AuthFile("pause.json", secure_->host(), kPassword);
   absl::StatusOr<std::string> id =
-      MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", context)
-          ->Pull(SecureName(), {}, pause_auth);
+      MakePuller("", kAcceptAnything, context)->Pull(SecureName(), {}, pause_auth);
   ASSERT_TRUE(id.ok()) << id.status();
 }
 
@@ -264,16 +285,12 @@ TEST_F(ImagePullTest, RegistryAuthFileAndDockerConfigFromTheEnvironment) {
   image::SystemContext context = TrustingSecure();
   {
     EnvGuard file("REGISTRY_AUTH_FILE", AuthFile("env.json", secure_->host(), kPassword).string());
-    ASSERT_TRUE(MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", context)
-                    ->Pull(SecureName())
-                    .ok());
+    ASSERT_TRUE(MakePuller("", kAcceptAnything, context)->Pull(SecureName()).ok());
     // global_auth_file outranks REGISTRY_AUTH_FILE.
     context.auth_file = AuthFile("global.json", secure_->host(), "wrong");
     ASSERT_TRUE(store_->RemoveImage(SecureName()).ok());
     EXPECT_TRUE(absl::IsUnauthenticated(
-        MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", context)
-            ->Pull(SecureName())
-            .status()));
+        MakePuller("", kAcceptAnything, context)->Pull(SecureName()).status()));
     context.auth_file.clear();
   }
   // ~/.docker/config.json, with the key written the old Docker way.
@@ -284,9 +301,7 @@ TEST_F(ImagePullTest, RegistryAuthFileAndDockerConfigFromTheEnvironment) {
   dir_.Write("home/.docker/config.json", json.dump());
   EnvGuard home("HOME", (dir_.path() / "home").string());
   EnvGuard config_home("XDG_CONFIG_HOME", (dir_.path() / "home/.config").string());
-  absl::StatusOr<std::string> id =
-      MakePuller("", R"({"default":[{"type":"insecureAcceptAnything"}]})", context)
-          ->Pull(SecureName());
+  absl::StatusOr<std::string> id = MakePuller("", kAcceptAnything, context)->Pull(SecureName());
   ASSERT_TRUE(id.ok()) << id.status();
 }
 
@@ -307,8 +322,8 @@ TEST_F(ImagePullTest, RetriesUnavailableAndResetAnswers) {
   image::SystemContext context;
   context.temporary_dir = dir_.path();
   context.retry_delay = absl::Milliseconds(50);
-  std::unique_ptr<image::Puller> puller = MakePuller(
-      InsecureAt(proxy.host()), R"({"default":[{"type":"insecureAcceptAnything"}]})", context);
+  std::unique_ptr<image::Puller> puller =
+      MakePuller(InsecureAt(proxy.host()), kAcceptAnything, context);
   absl::StatusOr<std::string> id = puller->Pull(proxy.host() + "/layered:1");
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(proxy.Count("GET", blobs[0]), 3);  // two 503s, then the blob
@@ -324,8 +339,8 @@ TEST_F(ImagePullTest, StalledPullIsCancelledAfterTheProgressTimeout) {
   image::SystemContext context;
   context.temporary_dir = dir_.path();
   context.progress_timeout = absl::Seconds(2);
-  std::unique_ptr<image::Puller> puller = MakePuller(
-      InsecureAt(proxy.host()), R"({"default":[{"type":"insecureAcceptAnything"}]})", context);
+  std::unique_ptr<image::Puller> puller =
+      MakePuller(InsecureAt(proxy.host()), kAcceptAnything, context);
   absl::StatusOr<std::string> id = puller->Pull(proxy.host() + "/layered:1");
   ASSERT_TRUE(absl::IsDeadlineExceeded(id.status())) << id.status();
   EXPECT_THAT(std::string(id.status().message()), HasSubstr("pull_progress_timeout"));
@@ -341,8 +356,8 @@ TEST_F(ImagePullTest, TamperedBlobFailsThePullAndLeavesNothing) {
   });
   image::SystemContext context;
   context.temporary_dir = dir_.path();
-  std::unique_ptr<image::Puller> puller = MakePuller(
-      InsecureAt(proxy.host()), R"({"default":[{"type":"insecureAcceptAnything"}]})", context);
+  std::unique_ptr<image::Puller> puller =
+      MakePuller(InsecureAt(proxy.host()), kAcceptAnything, context);
   absl::StatusOr<std::string> id = puller->Pull(proxy.host() + "/layered:1");
   ASSERT_TRUE(absl::IsDataLoss(id.status())) << id.status();
   EXPECT_THAT(std::string(id.status().message()), HasSubstr("does not match its digest"));
@@ -427,8 +442,8 @@ TEST_F(ImagePullTest, ConcurrentPullsFetchEachBlobOnce) {
   RegistryProxy proxy(registry_->host());
   image::SystemContext context;
   context.temporary_dir = dir_.path();
-  std::unique_ptr<image::Puller> puller = MakePuller(
-      InsecureAt(proxy.host()), R"({"default":[{"type":"insecureAcceptAnything"}]})", context);
+  std::unique_ptr<image::Puller> puller =
+      MakePuller(InsecureAt(proxy.host()), kAcceptAnything, context);
   std::string name = proxy.host() + "/layered:1";
   std::vector<absl::StatusOr<std::string>> ids(10, absl::UnknownError("not run"));
   {

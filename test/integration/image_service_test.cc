@@ -178,5 +178,25 @@ TEST_F(ImageServiceTest, GlobalAuthFileAndConcurrentPullsThroughTheDaemon) {
   }
 }
 
+TEST_F(ImageServiceTest, PullProgressTimeoutFromCrioConf) {
+  RegistryProxy proxy(registry_->host(), [](const std::string&, const std::string& path, int) {
+    return path.find("/blobs/") != std::string::npos ? RegistryProxy::Action::kStall
+                                                     : RegistryProxy::Action::kPass;
+  });
+  std::filesystem::path registries = files_.Write(
+      "registries3.conf", "[[registry]]\nlocation = \"" + proxy.host() + "\"\ninsecure = true\n");
+  daemon_.reset();
+  daemon_ = std::make_unique<Daemon>(
+      "[crio.image]\nsignature_policy = \"" + (files_.path() / "policy.json").string() +
+          "\"\npull_progress_timeout = \"2s\"\n",
+      std::vector<std::string>{},
+      std::map<std::string, std::string>{{"CONTAINERS_REGISTRIES_CONF", registries.string()}});
+  daemon_->Start();
+  RunResult stalled = Crioctl({"pull", proxy.host() + "/library/busybox:1"});
+  EXPECT_NE(stalled.exit_code, 0);
+  EXPECT_THAT(stalled.output, HasSubstr("pull_progress_timeout"));
+  EXPECT_EQ(Crioctl({"images", "-q"}).output, "");
+}
+
 }  // namespace
 }  // namespace crio::testing

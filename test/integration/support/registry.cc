@@ -80,6 +80,14 @@ LocalRegistry::LocalRegistry(RegistryOptions options) : options_(std::move(optio
     std::filesystem::create_directories(certs_dir() / host_);
     std::filesystem::copy_file(ca_certificate(), certs_dir() / host_ / "ca.crt");
     yaml += "  tls:\n    certificate: " + d + "/server.crt\n    key: " + d + "/server.key\n";
+    if (options_.client_certificates) {
+      std::string client = (certs_dir() / host_ / "client").string();
+      Openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+               "-keyout", client + ".key", "-out", d + "/client.csr", "-subj", "/CN=crio-test"});
+      Openssl({"x509", "-req", "-in", d + "/client.csr", "-CA", d + "/ca.crt", "-CAkey",
+               d + "/ca.key", "-CAcreateserial", "-out", client + ".cert", "-days", "2"});
+      yaml += "    clientcas:\n      - " + d + "/ca.crt\n";
+    }
   }
   if (!options_.user.empty()) {
     std::filesystem::path htpasswd =
@@ -106,6 +114,10 @@ std::string LocalRegistry::PushLayout(const std::string& layout, const std::stri
   std::vector<std::string> argv = {"skopeo",       "copy",
                                    "-q",           "--dest-tls-verify=false",
                                    "--digestfile", (dir_.path() / "digest").string()};
+  if (options_.client_certificates) {
+    argv.push_back("--dest-cert-dir");
+    argv.push_back((certs_dir() / host_).string());
+  }
   if (!options_.user.empty()) {
     argv.push_back("--dest-creds");
     argv.push_back(options_.user + ":" + options_.password);

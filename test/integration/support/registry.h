@@ -19,6 +19,9 @@ struct RegistryOptions {
   // Require HTTP Basic authentication (htpasswd, bcrypt) with this user and password.
   std::string user;
   std::string password;
+  // With `tls`: require a client certificate signed by the registry's CA; one is generated and
+  // placed in the certs.d directory as client.cert + client.key.
+  bool client_certificates = false;
 };
 
 // Debian's docker-registry on 127.0.0.1 and a free port, storing in a temporary directory;
