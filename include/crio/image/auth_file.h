@@ -23,7 +23,8 @@ std::vector<std::filesystem::path> AuthFilePaths(const std::filesystem::path& au
 // ("https://host/v1/", "http://host") for the host. std::nullopt when the file is missing or
 // holds nothing for it. Errors name the file (never a secret): unreadable or malformed JSON,
 // an "auth" that is not base64 of "user:password", and entries we cannot use yet (identity
-// tokens, credential helpers) are Unimplemented rather than skipped.
+// tokens, a credential helper for this host) are Unimplemented rather than skipped; a global
+// "credsStore" is only warned about.
 absl::StatusOr<std::optional<Credentials>> CredentialsFromFile(const std::filesystem::path& file,
                                                                const Reference& reference);
 

@@ -71,6 +71,11 @@ TEST_F(AuthFileTest, ProblemsNameTheFileAndNotTheSecret) {
       Write("helper.json", "{\"credHelpers\":{\"quay.io\":\"secretservice\"}}"), Ref("quay.io/a"));
   EXPECT_TRUE(absl::IsUnimplemented(helper.status()));
   EXPECT_FALSE(CredentialsFromFile(Write("notjson.json", "{"), Ref("quay.io/a")).ok());
+  // docker's global credential store: no credentials from it, not an error.
+  auto store =
+      CredentialsFromFile(Write("store.json", "{\"credsStore\":\"desktop\"}"), Ref("quay.io/a"));
+  ASSERT_TRUE(store.ok());
+  EXPECT_FALSE(store->has_value());
 }
 
 TEST_F(AuthFileTest, SearchOrder) {
