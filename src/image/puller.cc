@@ -113,6 +113,7 @@ absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credent
   }
   auto progress = std::make_shared<PullProgress>(image, context_.progress_timeout);
   std::vector<std::string> failures;
+  absl::StatusCode last = absl::StatusCode::kNotFound;
   for (const Reference& candidate : candidates) {
     if (auto status = policy_.Check(candidate); !status.ok()) return status;
     absl::StatusOr<std::vector<PullSource>> sources = PullSources(registries_, candidate);
@@ -140,9 +141,12 @@ absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credent
         return id.status();
       }
       failures.push_back(StrCat(source.reference.String(), ": ", View(id.status().message())));
+      last = id.status().code();
     }
   }
-  return absl::NotFoundError(StrCat("pulling ", image, " failed: ", StrJoin(failures, "; ")));
+  // The code of the last source tried (the registry itself, after its mirrors), so a TLS
+  // problem does not read as a missing image.
+  return absl::Status(last, StrCat("pulling ", image, " failed: ", StrJoin(failures, "; ")));
 }
 
 absl::StatusOr<std::string> Puller::PullFrom(const PullSource& source, const Reference& name,

@@ -184,6 +184,7 @@ TEST_F(ImagePullTest, UntrustedCertificateIsAClearError) {
   ASSERT_FALSE(id.ok());
   EXPECT_THAT(std::string(id.status().message()), HasSubstr("TLS certificate of registry"));
   EXPECT_THAT(std::string(id.status().message()), HasSubstr("is not trusted"));
+  EXPECT_TRUE(absl::IsUnavailable(id.status())) << id.status();
   ExpectEmptyStore();
 }
 
@@ -228,8 +229,10 @@ TEST_F(ImagePullTest, ClientCertificateFromTheCertsDir) {
   context.certs_dirs = {ca_only};
   absl::StatusOr<std::string> refused = MakePuller("", kAcceptAnything, context)->Pull(name);
   ASSERT_FALSE(refused.ok());
-  EXPECT_THAT(std::string(refused.status().message()),
-              HasSubstr("wants a TLS client certificate and none is configured"));
+  // With TLS 1.3 the refusal arrives after the client's side of the handshake, as an alert
+  // (named in the error) or as a dropped connection, whichever curl sees first.
+  EXPECT_TRUE(absl::IsUnavailable(refused.status())) << refused.status();
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr(mutual.host()));
 
   // A certificate without its key is a configuration error naming the file.
   std::filesystem::copy_file(mutual.certs_dir() / mutual.host() / "client.cert",
