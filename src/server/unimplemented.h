@@ -17,10 +17,5 @@ inline grpc::Status NotSupportedYet(const char* rpc) {
       override {                                                                              \
     return NotSupportedYet(#Rpc);                                                             \
   }
-#define CRIO_STREAM_NOT_YET(Rpc, Request, Response)                       \
-  grpc::Status Rpc(grpc::ServerContext*, const runtime::v1::Request*,     \
-                   grpc::ServerWriter<runtime::v1::Response>*) override { \
-    return NotSupportedYet(#Rpc);                                         \
-  }
 
 }  // namespace crio::server
