@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "commands.h"
 #include "output.h"
@@ -12,20 +13,34 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
   CLI::App* pull = app.add_subcommand("pull", "Pull an image from a registry");
   auto pull_image = std::make_shared<std::string>();
   auto creds = std::make_shared<std::string>();
+  auto auth = std::make_shared<std::string>();
+  auto pod_config = std::make_shared<std::string>();
   pull->add_option("image", *pull_image, "Image to pull")->required();
-  pull->add_option("--creds", *creds, "Registry credentials as USERNAME[:PASSWORD]");
-  pull->callback([&globals, &exit_code, pull_image, creds] {
-    GlobalOptions long_timeout = globals;
-    if (long_timeout.timeout == "2s") long_timeout.timeout = "30m";
-    exit_code = WithClient(long_timeout, [&](Client& client) {
-      runtime::v1::PullImageRequest request;
-      request.mutable_image()->set_image(*pull_image);
-      if (!creds->empty()) {
-        size_t colon = creds->find(':');
-        request.mutable_auth()->set_username(creds->substr(0, colon));
-        if (colon != std::string::npos)
-          request.mutable_auth()->set_password(creds->substr(colon + 1));
+  CLI::Option* creds_option =
+      pull->add_option("--creds", *creds, "Registry credentials as USERNAME[:PASSWORD]");
+  pull->add_option("--auth", *auth, "Registry credentials as base64 of USERNAME:PASSWORD")
+      ->excludes(creds_option);
+  pull->add_option("-p,--pod-config", *pod_config,
+                   "Pod sandbox config (JSON or YAML) sent with the request");
+  pull->callback([&globals, &exit_code, pull_image, creds, auth, pod_config] {
+    runtime::v1::PullImageRequest request;
+    request.mutable_image()->set_image(*pull_image);
+    if (!creds->empty()) {
+      size_t colon = creds->find(':');
+      request.mutable_auth()->set_username(creds->substr(0, colon));
+      if (colon != std::string::npos)
+        request.mutable_auth()->set_password(creds->substr(colon + 1));
+    }
+    if (!auth->empty()) request.mutable_auth()->set_auth(*auth);
+    if (!pod_config->empty()) {
+      if (absl::Status loaded = LoadMessageFile(*pod_config, request.mutable_sandbox_config());
+          !loaded.ok()) {
+        std::cerr << "crioctl: " << loaded.message() << "\n";
+        exit_code = 1;
+        return;
       }
+    }
+    exit_code = WithClient(WithTimeout(globals, "30m"), [&](Client& client) {
       runtime::v1::PullImageResponse response;
       grpc::Status status = client.image().PullImage(client.NewContext().get(), request, &response);
       if (!status.ok()) return ReportFailure("pulling image", status);
@@ -39,12 +54,14 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
   auto filter = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);
   auto digests = std::make_shared<bool>(false);
+  auto verbose = std::make_shared<bool>(false);
   auto images_output = std::make_shared<std::string>();
   images->add_option("image", *filter, "Only this image");
+  images->add_flag("-v,--verbose", *verbose, "Show every field of each image");
   images->add_flag("-q,--quiet", *quiet, "Only show image IDs");
   images->add_flag("--digests", *digests, "Show digests");
   images->add_option("-o,--output", *images_output, "Output format: json, yaml or table");
-  images->callback([&globals, &exit_code, filter, quiet, digests, images_output] {
+  images->callback([&globals, &exit_code, filter, quiet, digests, verbose, images_output] {
     exit_code = WithClient(globals, [&](Client& client) {
       runtime::v1::ListImagesRequest request;
       if (!filter->empty()) request.mutable_filter()->mutable_image()->set_image(*filter);
@@ -57,6 +74,21 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
       }
       if (*quiet) {
         for (const auto& image : response.images()) std::cout << image.id() << "\n";
+        return 0;
+      }
+      if (*verbose) {
+        // crictl's verbose listing: one block of fields per image.
+        for (const auto& image : response.images()) {
+          std::cout << "ID: " << image.id() << "\n";
+          for (const auto& tag : image.repo_tags()) std::cout << "RepoTags: " << tag << "\n";
+          for (const auto& digest : image.repo_digests())
+            std::cout << "RepoDigests: " << digest << "\n";
+          if (image.size() != 0) std::cout << "Size: " << image.size() << "\n";
+          if (image.has_uid()) std::cout << "Uid: " << image.uid().value() << "\n";
+          if (!image.username().empty()) std::cout << "Username: " << image.username() << "\n";
+          if (image.pinned()) std::cout << "Pinned: true\n";
+          std::cout << "\n";
+        }
         return 0;
       }
       std::printf(*digests ? "%-40s %-12s %-15s %-15s %s\n" : "%-40s %-12s %-15s%s %s\n", "IMAGE",
@@ -89,21 +121,60 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
 
   CLI::App* rmi = app.add_subcommand("rmi", "Remove one or more images");
   auto rmi_images = std::make_shared<std::vector<std::string>>();
-  rmi->add_option("images", *rmi_images, "Images to remove")->required();
-  rmi->callback([&globals, &exit_code, rmi_images] {
+  auto rmi_all = std::make_shared<bool>(false);
+  auto rmi_prune = std::make_shared<bool>(false);
+  rmi->add_option("images", *rmi_images, "Images to remove");
+  rmi->add_flag("-a,--all", *rmi_all, "Remove all images");
+  rmi->add_flag("-q,--prune", *rmi_prune, "Remove all images not used by any container");
+  rmi->callback([&globals, &exit_code, rmi_images, rmi_all, rmi_prune] {
+    if (rmi_images->empty() && !*rmi_all && !*rmi_prune) {
+      std::cerr << "crioctl: no image given (name one, or use --all or --prune)\n";
+      exit_code = 1;
+      return;
+    }
     exit_code = WithClient(globals, [&](Client& client) {
       int code = 0;
-      for (const std::string& image : *rmi_images) {
+      auto remove = [&](const std::string& image) {
         runtime::v1::RemoveImageRequest request;
         request.mutable_image()->set_image(image);
         runtime::v1::RemoveImageResponse response;
         grpc::Status status =
             client.image().RemoveImage(client.NewContext().get(), request, &response);
-        if (!status.ok()) {
-          code = ReportFailure("removing image " + image, status);
-          continue;
+        if (!status.ok()) code = ReportFailure("removing image " + image, status);
+        return status.ok();
+      };
+      if (!*rmi_all && !*rmi_prune) {
+        for (const std::string& image : *rmi_images) {
+          if (remove(image)) std::cout << "Deleted: " << image << "\n";
         }
-        std::cout << "Deleted: " << image << "\n";
+        return code;
+      }
+      // As crictl does: every image, less (with --prune) the ones a container was created from,
+      // each removed by id and reported by its tags.
+      std::set<std::string> in_use;
+      if (*rmi_prune && !*rmi_all) {
+        runtime::v1::ListContainersResponse containers;
+        grpc::Status listed =
+            client.runtime().ListContainers(client.NewContext().get(), {}, &containers);
+        if (!listed.ok()) return ReportFailure("listing containers", listed);
+        for (const auto& container : containers.containers()) {
+          in_use.insert(container.image_ref());
+          runtime::v1::ImageStatusRequest request;
+          request.mutable_image()->set_image(container.image().image());
+          runtime::v1::ImageStatusResponse status;
+          grpc::Status found =
+              client.image().ImageStatus(client.NewContext().get(), request, &status);
+          if (!found.ok()) return ReportFailure("inspecting image of " + container.id(), found);
+          if (status.has_image()) in_use.insert(status.image().id());
+        }
+      }
+      runtime::v1::ListImagesResponse images;
+      grpc::Status listed = client.image().ListImages(client.NewContext().get(), {}, &images);
+      if (!listed.ok()) return ReportFailure("listing images", listed);
+      for (const auto& image : images.images()) {
+        if (in_use.contains(image.id()) || !remove(image.id())) continue;
+        if (image.repo_tags().empty()) std::cout << "Deleted: " << image.id() << "\n";
+        for (const auto& tag : image.repo_tags()) std::cout << "Deleted: " << tag << "\n";
       }
       return code;
     });

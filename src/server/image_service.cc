@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "crio/common/log.h"
 #include "crio/common/strings.h"
 #include "grpc_status.h"
 
@@ -81,6 +82,13 @@ grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext*,
   if (!request->auth().identity_token().empty()) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                         "identity tokens in AuthConfig are not supported yet");
+  }
+  // The sandbox config is only logged: namespaced auth and policy, its uses in CRI-O, are not
+  // supported yet (docs/images.md).
+  if (request->has_sandbox_config()) {
+    const auto& pod = request->sandbox_config().metadata();
+    spdlog::info("Pulling image {} for pod {}/{}", request->image().image(), pod.namespace_(),
+                 pod.name());
   }
   image::Credentials credentials = CredentialsOf(request->auth());
   credentials.registry_token = request->auth().registry_token();

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pod_fixture.h"
+
 namespace crio::testing {
 namespace {
 
@@ -94,6 +96,40 @@ TEST_F(CrioctlTest, RejectsNonUnixEndpoints) {
   RunResult result = Crioctl({"-r", "tcp://127.0.0.1:1", "version"});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_THAT(result.output, HasSubstr("only unix sockets are supported"));
+}
+
+// rmi --prune keeps the images containers were created from (the rest of the image flags are
+// tested in image_service_test.cc).
+class CrioctlPruneTest : public PodFixture {};
+
+TEST_F(CrioctlPruneTest, PruneKeepsImagesThatContainersUse) {
+  runtime::v1::PullImageRequest pull;
+  pull.mutable_image()->set_image(node_.pause_image());
+  runtime::v1::PullImageResponse pulled;
+  ASSERT_TRUE(node_.daemon()
+                  .image()
+                  .PullImage(Context(std::chrono::seconds(60)).get(), pull, &pulled)
+                  .ok());
+  std::string id;
+  grpc::Status created = TryCreate(Config("keeper", {"sleep", "1"}), &id);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+
+  RunResult pruned =
+      crio::testing::Run({CrioctlBinary(), "-r", node_.daemon().endpoint(), "rmi", "--prune"},
+                         std::chrono::seconds(60));
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.output;
+  EXPECT_THAT(pruned.output, HasSubstr("Deleted: " + node_.pause_image() + "\n"));
+  EXPECT_EQ(pruned.output.find(node_.busybox_image()), std::string::npos) << pruned.output;
+
+  runtime::v1::ImageStatusRequest request;
+  request.mutable_image()->set_image(node_.busybox_image());
+  runtime::v1::ImageStatusResponse status;
+  ASSERT_TRUE(node_.daemon().image().ImageStatus(Context().get(), request, &status).ok());
+  EXPECT_TRUE(status.has_image());
+  request.mutable_image()->set_image(node_.pause_image());
+  runtime::v1::ImageStatusResponse gone;
+  ASSERT_TRUE(node_.daemon().image().ImageStatus(Context().get(), request, &gone).ok());
+  EXPECT_FALSE(gone.has_image());
 }
 
 }  // namespace

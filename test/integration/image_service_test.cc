@@ -22,6 +22,7 @@ class ImageServiceTest : public ::testing::Test {
   static void SetUpTestSuite() {
     registry_ = std::make_unique<LocalRegistry>();
     registry_->PushBusybox("library/busybox", "1");
+    registry_->PushPause("library/pause", "1");
   }
   static void TearDownTestSuite() { registry_.reset(); }
 
@@ -196,6 +197,109 @@ TEST_F(ImageServiceTest, PullProgressTimeoutFromCrioConf) {
   EXPECT_NE(stalled.exit_code, 0);
   EXPECT_THAT(stalled.output, HasSubstr("pull_progress_timeout"));
   EXPECT_EQ(Crioctl({"images", "-q"}).output, "");
+}
+
+TEST_F(ImageServiceTest, ImagesListingFormats) {
+  ASSERT_EQ(Crioctl({"pull", Name()}).exit_code, 0) << daemon_->Log();
+  RunResult ids = Crioctl({"images", "-q"});
+  ASSERT_EQ(ids.exit_code, 0) << ids.output;
+  ASSERT_EQ(ids.output.size(), 65u) << ids.output;  // one id and its newline
+  std::string id = ids.output.substr(0, 64);
+
+  RunResult verbose = Crioctl({"images", "-v"});
+  ASSERT_EQ(verbose.exit_code, 0) << verbose.output;
+  EXPECT_THAT(verbose.output, HasSubstr("ID: " + id + "\nRepoTags: " + Name() + "\n"));
+  EXPECT_THAT(verbose.output,
+              HasSubstr("RepoDigests: " + registry_->host() + "/library/busybox@sha256:"));
+  EXPECT_THAT(verbose.output, HasSubstr("\nSize: "));
+  EXPECT_THAT(verbose.output, HasSubstr("\nUid: 0\n"));
+
+  RunResult digests = Crioctl({"images", "--digests"});
+  ASSERT_EQ(digests.exit_code, 0) << digests.output;
+  EXPECT_THAT(digests.output, HasSubstr("DIGEST"));
+  EXPECT_THAT(digests.output, HasSubstr(id.substr(0, 13)));
+
+  RunResult json = Crioctl({"images", "-o", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  auto parsed = nlohmann::json::parse(json.output);
+  ASSERT_EQ(parsed["images"].size(), 1u);
+  EXPECT_EQ(parsed["images"][0]["id"], id);
+  EXPECT_EQ(parsed["images"][0]["repoTags"][0], Name());
+
+  RunResult yaml = Crioctl({"images", "-o", "yaml"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.output;
+  EXPECT_THAT(yaml.output, HasSubstr("id: \"" + id + "\""));
+  RunResult table = Crioctl({"images", "-o", "table"});
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_EQ(table.output, Crioctl({"images"}).output);
+  EXPECT_THAT(table.output, HasSubstr("IMAGE ID"));
+}
+
+TEST_F(ImageServiceTest, RmiAllAndPrune) {
+  std::string pause = registry_->host() + "/library/pause:1";
+  ASSERT_EQ(Crioctl({"pull", Name()}).exit_code, 0) << daemon_->Log();
+  ASSERT_EQ(Crioctl({"pull", pause}).exit_code, 0) << daemon_->Log();
+  // No container uses either image: --prune removes both. (Keeping the images containers use
+  // is CrioctlPruneTest in crioctl_test.cc.)
+  RunResult pruned = Crioctl({"rmi", "--prune"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.output;
+  EXPECT_THAT(pruned.output, HasSubstr("Deleted: " + Name() + "\n"));
+  EXPECT_THAT(pruned.output, HasSubstr("Deleted: " + pause + "\n"));
+  EXPECT_EQ(Crioctl({"images", "-q"}).output, "");
+
+  ASSERT_EQ(Crioctl({"pull", Name()}).exit_code, 0);
+  ASSERT_EQ(Crioctl({"pull", pause}).exit_code, 0);
+  RunResult all = Crioctl({"rmi", "-a"});
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  EXPECT_THAT(all.output, HasSubstr("Deleted: " + Name() + "\n"));
+  EXPECT_THAT(all.output, HasSubstr("Deleted: " + pause + "\n"));
+  EXPECT_EQ(Crioctl({"images", "-q"}).output, "");
+
+  RunResult nothing = Crioctl({"rmi"});
+  EXPECT_NE(nothing.exit_code, 0);
+  EXPECT_THAT(nothing.output, HasSubstr("no image given"));
+}
+
+// --creds and --auth against the registry that wants Basic auth; --pod-config reaches the daemon.
+TEST_F(ImageServiceTest, PullCredentialsAndPodConfig) {
+  LocalRegistry secure(RegistryOptions{.tls = true, .user = "crio", .password = "Flag-s3cret"});
+  secure.PushBusybox("library/busybox", "1");
+  std::filesystem::path registries = files_.Write(
+      "registries4.conf", "[[registry]]\nlocation = \"" + secure.host() + "\"\ninsecure = true\n");
+  daemon_.reset();
+  daemon_ = std::make_unique<Daemon>(
+      "[crio.image]\nsignature_policy = \"" + (files_.path() / "policy.json").string() + "\"\n",
+      std::vector<std::string>{},
+      std::map<std::string, std::string>{{"CONTAINERS_REGISTRIES_CONF", registries.string()}});
+  daemon_->Start();
+  std::string name = secure.host() + "/library/busybox:1";
+
+  RunResult anonymous = Crioctl({"pull", name});
+  EXPECT_NE(anonymous.exit_code, 0);
+  EXPECT_THAT(anonymous.output, HasSubstr("UNAUTHENTICATED"));
+
+  RunResult creds = Crioctl({"pull", "--creds", "crio:Flag-s3cret", name});
+  ASSERT_EQ(creds.exit_code, 0) << creds.output << daemon_->Log();
+  ASSERT_EQ(Crioctl({"rmi", name}).exit_code, 0);
+
+  RunResult wrong = Crioctl({"pull", "--auth", Base64Encode("crio:Wrong-pass"), name});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_THAT(wrong.output, HasSubstr("rejected the credentials from the request's AuthConfig"));
+
+  std::filesystem::path pod =
+      files_.Write("pod.yaml", "metadata:\n  name: puller-pod\n  namespace: pull-ns\n  uid: u1\n");
+  RunResult auth = Crioctl(
+      {"pull", "--auth", Base64Encode("crio:Flag-s3cret"), "--pod-config", pod.string(), name});
+  ASSERT_EQ(auth.exit_code, 0) << auth.output << daemon_->Log();
+  EXPECT_THAT(Crioctl({"images"}).output, HasSubstr(secure.host() + "/library/busybox"));
+  EXPECT_THAT(daemon_->Log(), HasSubstr("Pulling image " + name + " for pod pull-ns/puller-pod"));
+
+  RunResult both = Crioctl({"pull", "--creds", "a:b", "--auth", "YTpi", name});
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_THAT(both.output, HasSubstr("excludes"));
+  RunResult missing = Crioctl({"pull", "--pod-config", "/nonexistent/pod.json", name});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.output, HasSubstr("/nonexistent/pod.json"));
 }
 
 }  // namespace
