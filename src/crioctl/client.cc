@@ -80,6 +80,7 @@ absl::StatusOr<Client> Client::Connect(const GlobalOptions& options) {
   client.runtime_ = runtime::v1::RuntimeService::NewStub(runtime_channel);
   client.image_ = runtime::v1::ImageService::NewStub(image_channel);
   client.timeout_ = *timeout;
+  client.image_socket_ = image_target->substr(5);  // after "unix:"
   return client;
 }
 

@@ -31,6 +31,8 @@ class Client {
 
   runtime::v1::RuntimeService::Stub& runtime() { return *runtime_; }
   runtime::v1::ImageService::Stub& image() { return *image_; }
+  // The socket path of the image endpoint; the daemon's info endpoint is "<path>.info".
+  const std::string& image_socket() const { return image_socket_; }
 
   // A context for one call, carrying the configured deadline.
   std::unique_ptr<grpc::ClientContext> NewContext() const;
@@ -39,6 +41,7 @@ class Client {
   std::unique_ptr<runtime::v1::RuntimeService::Stub> runtime_;
   std::unique_ptr<runtime::v1::ImageService::Stub> image_;
   absl::Duration timeout_;
+  std::string image_socket_;
 };
 
 // "verb: CODE: message" for a failed call.

@@ -1,13 +1,128 @@
 // crictl's image commands: pull, images, rmi, inspecti, imagefsinfo.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "commands.h"
+#include "crio/common/unique_fd.h"
 #include "output.h"
 
 namespace crioctl {
+namespace {
+
+// GET `target` from the daemon's info endpoint (HTTP/1.1 on the unix socket `socket_path`);
+// the JSON body, or nothing when the endpoint is not there or answers something else.
+std::optional<nlohmann::json> GetInfo(const std::string& socket_path, const std::string& target) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof(addr.sun_path)) return std::nullopt;
+  std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
+  crio::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid() || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    return std::nullopt;
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: crio\r\nConnection: close\r\n\r\n";
+  if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size()))
+    return std::nullopt;
+  std::string response;
+  char buffer[16384];
+  ssize_t n;
+  while ((n = ::recv(fd.get(), buffer, sizeof(buffer), 0)) > 0)
+    response.append(buffer, static_cast<size_t>(n));
+  size_t body = response.find("\r\n\r\n");
+  if (!response.starts_with("HTTP/1.1 200 ") || body == std::string::npos) return std::nullopt;
+  auto parsed = nlohmann::json::parse(response.substr(body + 4), nullptr, false);
+  if (parsed.is_discarded()) return std::nullopt;
+  return parsed;
+}
+
+// A bar per layer, redrawn in place (the cursor goes back up over the previous drawing).
+class LayerBars {
+ public:
+  void Draw(const nlohmann::json& layers, bool complete) {
+    if (lines_ > 0) std::printf("\x1b[%dA", lines_);
+    lines_ = 0;
+    for (const auto& layer : layers) {
+      std::string digest = layer.value("digest", "");
+      int64_t size = layer.value("size", int64_t{-1});
+      uint64_t done =
+          complete && size > 0 ? static_cast<uint64_t>(size) : layer.value("done", uint64_t{0});
+      constexpr int kWidth = 30;
+      int filled = size > 0
+                       ? static_cast<int>(std::min<uint64_t>(done, static_cast<uint64_t>(size)) *
+                                          kWidth / static_cast<uint64_t>(size))
+                       : 0;
+      std::string bar(static_cast<size_t>(filled), '=');
+      if (filled < kWidth) bar += '>';
+      bar.resize(kWidth, ' ');
+      std::printf("\x1b[2K%s [%s] %s / %s\n", digest.substr(0, 19).c_str(), bar.c_str(),
+                  HumanSize(done).c_str(), size >= 0 ? HumanSize(size).c_str() : "?");
+      ++lines_;
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  int lines_ = 0;
+};
+
+// While `running` is set, draws the layers of the pull of `image` as the daemon's info endpoint
+// reports them; at the end, the last state seen (all complete when `succeeded`).
+class PullWatcher {
+ public:
+  PullWatcher(std::string info_socket, std::string image)
+      : thread_([this, info_socket = std::move(info_socket), image = std::move(image)] {
+          Watch(info_socket, image);
+        }) {}
+  void Finish(bool succeeded) {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+      succeeded_ = succeeded;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Watch(const std::string& info_socket, const std::string& image) {
+    LayerBars bars;
+    nlohmann::json last;
+    std::unique_lock lock(mu_);
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return done_; })) {
+      lock.unlock();
+      if (std::optional<nlohmann::json> info = GetInfo(info_socket, "/pulls")) {
+        for (const auto& pull : info->value("pulls", nlohmann::json::array())) {
+          if (pull.value("image", "") != image) continue;
+          last = pull.value("layers", nlohmann::json::array());
+          bars.Draw(last, false);
+          break;
+        }
+      }
+      lock.lock();
+    }
+    if (!last.is_null()) bars.Draw(last, succeeded_);
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  bool succeeded_ = false;
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
+}  // namespace
 void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
   // Pulls (with the kubelet's long deadline) can take far longer than --timeout's default.
   CLI::App* pull = app.add_subcommand("pull", "Pull an image from a registry");
@@ -42,7 +157,11 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
     }
     exit_code = WithClient(WithTimeout(globals, "30m"), [&](Client& client) {
       runtime::v1::PullImageResponse response;
+      // Live progress only for a person watching: nothing extra when the output is a pipe or file.
+      std::optional<PullWatcher> watcher;
+      if (::isatty(STDOUT_FILENO)) watcher.emplace(client.image_socket() + ".info", *pull_image);
       grpc::Status status = client.image().PullImage(client.NewContext().get(), request, &response);
+      if (watcher) watcher->Finish(status.ok());
       if (!status.ok()) return ReportFailure("pulling image", status);
       std::cout << "Image is up to date for " << response.image_ref() << "\n";
       return 0;

@@ -36,6 +36,11 @@ ImageManager::ImageManager(storage::Store& store, RegistriesConf registries,
 
 ImageManager::~ImageManager() = default;
 
+std::vector<std::shared_ptr<const PullProgress>> ImageManager::ActivePulls() const {
+  if (puller_ == nullptr) return {};
+  return puller_->Active();
+}
+
 absl::StatusOr<std::string> ImageManager::Pull(const std::string& image,
                                                const Credentials& credentials,
                                                const std::filesystem::path& auth_file) {

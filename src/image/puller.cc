@@ -65,6 +65,8 @@ struct Puller::InFlight {
   std::map<std::string, std::shared_future<absl::Status>> layers;
   // layer id -> pulls that build on it now; a failed pull removes only layers nobody else uses
   std::map<std::string, int> users;
+  // every pull in flight, for Active()
+  std::vector<std::shared_ptr<const PullProgress>> pulls;
 };
 
 struct Puller::LayerJob {
@@ -112,6 +114,18 @@ absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credent
     candidates = *std::move(resolved);
   }
   auto progress = std::make_shared<PullProgress>(image, context_.progress_timeout);
+  struct Listed {
+    InFlight& in_flight;
+    const PullProgress* progress;
+    ~Listed() {
+      std::lock_guard lock(in_flight.mu);
+      std::erase_if(in_flight.pulls, [&](const auto& p) { return p.get() == progress; });
+    }
+  } listed{*in_flight_, progress.get()};
+  {
+    std::lock_guard lock(in_flight_->mu);
+    in_flight_->pulls.push_back(progress);
+  }
   std::vector<std::string> failures;
   absl::StatusCode last = absl::StatusCode::kNotFound;
   for (const Reference& candidate : candidates) {
@@ -302,6 +316,11 @@ absl::StatusOr<std::string> Puller::PullFrom(const PullSource& source, const Ref
   return image_id;
 }
 
+std::vector<std::shared_ptr<const PullProgress>> Puller::Active() const {
+  std::lock_guard lock(in_flight_->mu);
+  return in_flight_->pulls;
+}
+
 void Puller::RollBack(const std::vector<std::string>& created) {
   std::lock_guard lock(in_flight_->mu);
   for (auto it = created.rbegin(); it != created.rend(); ++it) {
@@ -335,6 +354,13 @@ absl::Status Puller::PullLayers(RegistryClient& client, const Reference& at,
         in_flight_->layers[job->id] = job->promise.get_future().share();
       }
     }
+  }
+  {
+    std::vector<PullProgress::Layer> fetched;
+    for (const auto& job : jobs) {
+      if (job->owned) fetched.push_back({.digest = job->blob, .size = job->size});
+    }
+    progress->SetLayers(std::move(fetched));
   }
   // Every claim is answered, whatever happens below.
   auto resolve = [&](LayerJob& job, const absl::Status& status) {
@@ -376,7 +402,7 @@ absl::Status Puller::PullLayers(RegistryClient& client, const Reference& at,
           }
         }
         if (job == nullptr) return;
-        absl::Status status = DownloadLayer(*own, at, *job, cancelled);
+        absl::Status status = DownloadLayer(*own, at, *job, cancelled, *progress);
         std::lock_guard lock(mu);
         job->status = status;
         job->state = status.ok() ? LayerJob::State::kReady : LayerJob::State::kFailed;
@@ -460,6 +486,7 @@ absl::Status Puller::StreamLayer(RegistryClient& client, const Reference& at, La
             StrCat("blob ", job.blob, ": more bytes than the manifest's ", job.size));
         return false;
       }
+      progress->AddLayerBytes(job.blob, chunk.size());
       // The last piece reaches the store only if the whole blob has its digest, so a tampered
       // layer is never completed.
       if (verifier->complete()) {
@@ -490,7 +517,7 @@ absl::Status Puller::StreamLayer(RegistryClient& client, const Reference& at, La
 }
 
 absl::Status Puller::DownloadLayer(RegistryClient& client, const Reference& at, LayerJob& job,
-                                   const std::atomic<bool>& cancelled) {
+                                   const std::atomic<bool>& cancelled, PullProgress& progress) {
   absl::StatusOr<DigestVerifier> verifier = DigestVerifier::Create(job.blob, job.size);
   if (!verifier.ok()) return verifier.status();
   std::filesystem::path dir =
@@ -506,6 +533,7 @@ absl::Status Puller::DownloadLayer(RegistryClient& client, const Reference& at, 
   absl::Status verified = absl::OkStatus();
   absl::Status download = client.FetchBlob(at.path, job.blob, [&](std::string_view chunk) {
     if (cancelled) return false;
+    progress.AddLayerBytes(job.blob, chunk.size());
     if (!verifier->Update(chunk)) {
       verified = absl::DataLossError(
           StrCat("blob ", job.blob, ": more bytes than the manifest's ", job.size));

@@ -196,6 +196,26 @@ void PullProgress::Add(size_t bytes) {
   }
 }
 
+void PullProgress::SetLayers(std::vector<Layer> layers) {
+  std::lock_guard lock(layers_mu_);
+  layers_ = std::move(layers);
+}
+
+void PullProgress::AddLayerBytes(std::string_view digest, size_t bytes) {
+  std::lock_guard lock(layers_mu_);
+  for (Layer& layer : layers_) {
+    if (layer.digest == digest) {
+      layer.done += bytes;
+      return;
+    }
+  }
+}
+
+std::vector<PullProgress::Layer> PullProgress::Layers() const {
+  std::lock_guard lock(layers_mu_);
+  return layers_;
+}
+
 bool PullProgress::Stalled() const {
   if (timeout_ <= absl::ZeroDuration()) return false;
   return Now() - last_progress_.load() > absl::ToInt64Nanoseconds(timeout_);

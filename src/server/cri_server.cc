@@ -11,6 +11,7 @@
 
 #include "crio/common/strings.h"
 #include "image_service.h"
+#include "info_server.h"
 #include "request_log.h"
 #include "runtime_service.h"
 #include "socket_path.h"
@@ -51,12 +52,23 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
                                       ": ", std::strerror(err)));
   }
   spdlog::info("Serving CRI on unix://{}", server->socket_path_.string());
+  // The info endpoint is a convenience (crioctl's pull progress): without it the CRI still works.
+  absl::StatusOr<std::unique_ptr<InfoServer>> info =
+      services.images == nullptr
+          ? absl::FailedPreconditionError("no image service")
+          : InfoServer::Start(server->socket_path_.string() + ".info", *services.images);
+  if (info.ok()) {
+    server->info_server_ = *std::move(info);
+  } else {
+    spdlog::warn("No info endpoint: {}", info.status().message());
+  }
   return server;
 }
 
 void CriServer::Shutdown(absl::Duration grace) {
   if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
+  info_server_.reset();
   if (::unlink(socket_path_.c_str()) != 0 && errno != ENOENT) {
     spdlog::warn("Cannot remove socket {}: {}", socket_path_.string(), std::strerror(errno));
   }

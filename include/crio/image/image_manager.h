@@ -44,6 +44,8 @@ class ImageManager {
   // set, replaces the global credentials file (pause_image_auth_file for the pause image).
   absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials,
                                    const std::filesystem::path& auth_file = {});
+  // The progress of the pulls in flight (none when the policy did not load).
+  std::vector<std::shared_ptr<const PullProgress>> ActivePulls() const;
   // Every image, or those `reference` names when it is not empty.
   absl::StatusOr<std::vector<ImageInfo>> List(const std::string& reference);
   // NotFound when no image matches.

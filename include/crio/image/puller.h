@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "crio/image/policy.h"
@@ -36,6 +37,9 @@ class Puller {
   absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials = {},
                                    const std::filesystem::path& auth_file = {});
 
+  // The progress of every pull in flight, oldest first.
+  std::vector<std::shared_ptr<const PullProgress>> Active() const;
+
  private:
   struct InFlight;
   struct LayerJob;
@@ -49,7 +53,7 @@ class Puller {
   absl::Status StreamLayer(RegistryClient& client, const Reference& at, LayerJob& job,
                            const std::shared_ptr<PullProgress>& progress);
   absl::Status DownloadLayer(RegistryClient& client, const Reference& at, LayerJob& job,
-                             const std::atomic<bool>& cancelled);
+                             const std::atomic<bool>& cancelled, PullProgress& progress);
   absl::Status ApplyDownloaded(LayerJob& job, const std::shared_ptr<PullProgress>& progress);
   void RollBack(const std::vector<std::string>& created);
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -63,8 +64,24 @@ class PullProgress {
   absl::Duration timeout() const { return timeout_; }
   uint64_t bytes() const { return bytes_.load(); }
 
+  // The layers this pull fetches itself, for the info endpoint's live view.
+  struct Layer {
+    std::string digest;  // compressed, as in the manifest
+    int64_t size = -1;   // from the manifest
+    uint64_t done = 0;   // bytes received so far
+  };
+  // Replaces the list (a pull that moves on to another source starts over).
+  void SetLayers(std::vector<Layer> layers);
+  // `bytes` more of layer `digest` arrived.
+  void AddLayerBytes(std::string_view digest, size_t bytes);
+  std::vector<Layer> Layers() const;
+  // The image as the pull was asked for it.
+  const std::string& image() const { return image_; }
+
  private:
   static int64_t Now();
+  mutable std::mutex layers_mu_;
+  std::vector<Layer> layers_ ABSL_GUARDED_BY(layers_mu_);
   std::string image_;
   absl::Duration timeout_;
   std::atomic<uint64_t> bytes_{0};

@@ -39,6 +39,7 @@ namespace crio::server {
 class RuntimeServiceImpl;
 class ImageServiceImpl;
 class InFlightCalls;
+class InfoServer;
 
 // The areas the CRI services call into; all outlive the server.
 struct Services {
@@ -77,6 +78,7 @@ class CriServer {
  private:
   std::filesystem::path socket_path_;
   std::unique_ptr<InFlightCalls> calls_;
+  std::unique_ptr<InfoServer> info_server_;  // <socket_path_>.info
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;
   std::unique_ptr<ImageServiceImpl> image_service_;
   std::unique_ptr<grpc::Server> server_;

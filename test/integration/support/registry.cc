@@ -196,6 +196,11 @@ RegistryProxy::RegistryProxy(std::string upstream, Rule rule)
 }
 
 RegistryProxy::~RegistryProxy() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  gate_changed_.notify_all();
   ::close(stop_[1]);  // wakes every wait
   acceptor_.join();
   std::vector<std::thread> threads;
@@ -206,6 +211,14 @@ RegistryProxy::~RegistryProxy() {
   for (std::thread& thread : threads) thread.join();
   ::close(listener_);
   ::close(stop_[0]);
+}
+
+void RegistryProxy::OpenGate() {
+  {
+    std::lock_guard lock(mu_);
+    ++gate_;
+  }
+  gate_changed_.notify_all();
 }
 
 void RegistryProxy::SetRule(Rule rule) {
@@ -293,6 +306,25 @@ void RegistryProxy::Serve(int client) {
     if (big && action == Action::kCorrupt &&
         body_seen + static_cast<int64_t>(chunk.size()) == body_length && !chunk.empty()) {
       chunk.back() = static_cast<char>(chunk.back() ^ 0x5a);
+    }
+    if (big && action == Action::kGated) {
+      // Up to each third, then wait for the gate.
+      std::string_view rest(chunk);
+      bool sent = true;
+      for (int stage = 1; stage <= 2 && sent; ++stage) {
+        int64_t boundary = body_length * stage / 3;
+        if (body_seen >= boundary || body_seen + static_cast<int64_t>(rest.size()) < boundary)
+          continue;
+        size_t part = static_cast<size_t>(boundary - body_seen);
+        sent = SendAll(client, rest.substr(0, part));
+        body_seen += static_cast<int64_t>(part);
+        rest.remove_prefix(part);
+        std::unique_lock lock(mu_);
+        gate_changed_.wait(lock, [&] { return gate_ >= stage || stopping_; });
+      }
+      body_seen += static_cast<int64_t>(rest.size());
+      if (!sent || !SendAll(client, rest)) break;
+      continue;
     }
     if (big && (action == Action::kReset || action == Action::kStall)) {
       int64_t keep = action == Action::kReset ? body_length / 2 : 4096;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -61,6 +62,7 @@ class RegistryProxy {
     kReset,        // relay the head and half the body, then reset the connection
     kStall,        // relay the head and a little of the body, then send nothing more
     kCorrupt,      // relay, with the last byte of a body over 64 KiB changed
+    kGated,        // relay a body over 64 KiB in thirds, each after OpenGate() let it through
   };
   // Decides per request; `seen` counts earlier requests of the same method and path.
   using Rule = std::function<Action(const std::string& method, const std::string& path, int seen)>;
@@ -75,6 +77,8 @@ class RegistryProxy {
   void SetRule(Rule rule);
   // Requests seen whose method is `method` and whose path contains `part`.
   int Count(const std::string& method, const std::string& part) const;
+  // Lets every kGated body on to its next third.
+  void OpenGate();
 
  private:
   void Serve(int client);
@@ -83,6 +87,9 @@ class RegistryProxy {
   int listener_ = -1;
   int stop_[2] = {-1, -1};  // readable once the proxy stops
   mutable std::mutex mu_;
+  std::condition_variable gate_changed_;
+  int gate_ = 0;           // thirds let through after the first
+  bool stopping_ = false;  // wakes gated bodies at the end
   Rule rule_;
   std::vector<std::pair<std::string, std::string>> seen_;  // method, path
   std::vector<std::thread> threads_;
