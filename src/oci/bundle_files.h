@@ -8,6 +8,11 @@
 #include <random>
 #include <string>
 #include <system_error>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
 
 namespace crio::oci {
 
@@ -26,5 +31,11 @@ struct TempFile {
     std::filesystem::remove(path, ec);
   }
 };
+
+// The process an exec runs: the container's own process (user, env, cwd, capabilities...) from
+// its bundle's config.json with `command` as the arguments, as CRI-O does.
+absl::StatusOr<nlohmann::json> ExecProcessSpec(const std::string& id,
+                                               const std::filesystem::path& bundle,
+                                               const std::vector<std::string>& command);
 
 }  // namespace crio::oci

@@ -142,15 +142,9 @@ absl::StatusOr<int> Runtime::ExecStream(const std::string& id,
                                         const std::vector<std::string>& command,
                                         const StreamIo& io) {
   if (command.empty()) return absl::InvalidArgumentError("exec command is empty");
-  // The exec'd process is the container's process with other arguments, as for exec-sync.
-  absl::StatusOr<std::string> spec_text = ReadFile(bundle / "config.json");
-  if (!spec_text.ok()) return spec_text.status();
-  auto spec = nlohmann::json::parse(*spec_text, nullptr, /*allow_exceptions=*/false);
-  if (spec.is_discarded() || !spec.contains("process")) {
-    return absl::FailedPreconditionError(StrCat("container ", id, " has no usable config.json"));
-  }
-  nlohmann::json process = spec["process"];
-  process["args"] = command;
+  absl::StatusOr<nlohmann::json> exec_process = ExecProcessSpec(id, bundle, command);
+  if (!exec_process.ok()) return exec_process.status();
+  nlohmann::json& process = *exec_process;
   process["terminal"] = io.tty;
   process.erase("consoleSize");
 

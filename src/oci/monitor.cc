@@ -253,11 +253,9 @@ absl::StatusOr<pid_t> Runtime::Create(const CreateOptions& options) {
   return static_cast<pid_t>(pid);
 }
 
-absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const std::string& name,
-                                                 const std::filesystem::path& bundle,
-                                                 const std::vector<std::string>& command,
-                                                 absl::Duration timeout) {
-  // The exec'd process is the container's process with other arguments, as in CRI-O.
+absl::StatusOr<nlohmann::json> ExecProcessSpec(const std::string& id,
+                                               const std::filesystem::path& bundle,
+                                               const std::vector<std::string>& command) {
   absl::StatusOr<std::string> spec_text = ReadFile(bundle / "config.json");
   if (!spec_text.ok()) return spec_text.status();
   auto spec = nlohmann::json::parse(*spec_text, nullptr, /*allow_exceptions=*/false);
@@ -266,6 +264,16 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
   }
   nlohmann::json process = spec["process"];
   process["args"] = command;
+  return process;
+}
+
+absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const std::string& name,
+                                                 const std::filesystem::path& bundle,
+                                                 const std::vector<std::string>& command,
+                                                 absl::Duration timeout) {
+  absl::StatusOr<nlohmann::json> exec_process = ExecProcessSpec(id, bundle, command);
+  if (!exec_process.ok()) return exec_process.status();
+  nlohmann::json& process = *exec_process;
   bool terminal = process.value("terminal", false);
 
   std::string suffix = RandomSuffix();

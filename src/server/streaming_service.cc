@@ -20,14 +20,34 @@ absl::Status ValidateFlags(const streaming::StreamFlags& flags) {
   return absl::OkStatus();
 }
 
-absl::Status RequireRunning(container::ContainerManager& containers, const std::string& id) {
+// The full id of a running container, for a session to find it by.
+absl::StatusOr<std::string> RunningContainerId(container::ContainerManager& containers,
+                                               const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("container ID should not be empty");
   absl::StatusOr<container::Container> found = containers.Get(id);
   if (!found.ok()) return found.status();
   if (found->state != container::ContainerState::kRunning) {
     return absl::FailedPreconditionError(StrCat("container ", found->id, " is not running"));
   }
-  return absl::OkStatus();
+  return found->id;
+}
+
+// What Exec and Attach share: the flags and the container checked, then a URL for `request`.
+template <typename Request>
+grpc::Status UrlFor(const Services& services, Request request,
+                    absl::StatusOr<std::string> (streaming::Server::*url_for)(const Request&),
+                    std::string* url) {
+  if (services.streaming == nullptr) {
+    return ToGrpc(absl::UnavailableError("the streaming server is not running"));
+  }
+  if (absl::Status valid = ValidateFlags(request.flags); !valid.ok()) return ToGrpc(valid);
+  absl::StatusOr<std::string> id = RunningContainerId(*services.containers, request.container_id);
+  if (!id.ok()) return ToGrpc(id.status());
+  request.container_id = *id;
+  absl::StatusOr<std::string> made = (services.streaming->*url_for)(request);
+  if (!made.ok()) return ToGrpc(made.status());
+  *url = *made;
+  return grpc::Status::OK;
 }
 
 }  // namespace
@@ -35,46 +55,23 @@ absl::Status RequireRunning(container::ContainerManager& containers, const std::
 grpc::Status RuntimeServiceImpl::Exec(grpc::ServerContext*,
                                       const runtime::v1::ExecRequest* request,
                                       runtime::v1::ExecResponse* response) {
-  if (services_.streaming == nullptr) {
-    return ToGrpc(absl::UnavailableError("the streaming server is not running"));
-  }
   streaming::ExecRequest exec;
   exec.container_id = request->container_id();
   exec.cmd.assign(request->cmd().begin(), request->cmd().end());
   exec.flags = {request->stdin(), request->stdout(), request->stderr(), request->tty()};
   if (exec.cmd.empty()) return ToGrpc(absl::InvalidArgumentError("exec command is empty"));
-  if (absl::Status valid = ValidateFlags(exec.flags); !valid.ok()) return ToGrpc(valid);
-  if (absl::Status running = RequireRunning(*services_.containers, exec.container_id);
-      !running.ok()) {
-    return ToGrpc(running);
-  }
-  // The full id, so the session finds the container even if a prefix became ambiguous.
-  exec.container_id = services_.containers->Get(exec.container_id)->id;
-  absl::StatusOr<std::string> url = services_.streaming->ExecUrl(exec);
-  if (!url.ok()) return ToGrpc(url.status());
-  response->set_url(*url);
-  return grpc::Status::OK;
+  return UrlFor(services_, std::move(exec), &streaming::Server::ExecUrl,
+                response->mutable_url());
 }
 
 grpc::Status RuntimeServiceImpl::Attach(grpc::ServerContext*,
                                         const runtime::v1::AttachRequest* request,
                                         runtime::v1::AttachResponse* response) {
-  if (services_.streaming == nullptr) {
-    return ToGrpc(absl::UnavailableError("the streaming server is not running"));
-  }
   streaming::AttachRequest attach;
   attach.container_id = request->container_id();
   attach.flags = {request->stdin(), request->stdout(), request->stderr(), request->tty()};
-  if (absl::Status valid = ValidateFlags(attach.flags); !valid.ok()) return ToGrpc(valid);
-  if (absl::Status running = RequireRunning(*services_.containers, attach.container_id);
-      !running.ok()) {
-    return ToGrpc(running);
-  }
-  attach.container_id = services_.containers->Get(attach.container_id)->id;
-  absl::StatusOr<std::string> url = services_.streaming->AttachUrl(attach);
-  if (!url.ok()) return ToGrpc(url.status());
-  response->set_url(*url);
-  return grpc::Status::OK;
+  return UrlFor(services_, std::move(attach), &streaming::Server::AttachUrl,
+                response->mutable_url());
 }
 
 grpc::Status RuntimeServiceImpl::PortForward(grpc::ServerContext*,
