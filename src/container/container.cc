@@ -65,6 +65,7 @@ std::string SerializeContainer(const Container& container) {
       {"cgroup_parent", container.cgroup_parent},
       {"stop_signal", container.stop_signal},
       {"notes", container.notes},
+      {"image_volume_layers", container.image_volume_layers},
   };
   return json.dump(2);
 }
@@ -100,6 +101,8 @@ absl::StatusOr<Container> ParseContainer(const std::string& text) {
     container.cgroup_parent = JsonField<std::string>(json, "cgroup_parent");
     container.stop_signal = JsonField<std::string>(json, "stop_signal");
     container.notes = JsonField<std::vector<std::string>>(json, "notes");
+    container.image_volume_layers =
+        JsonField<std::vector<std::string>>(json, "image_volume_layers");
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(StrCat("container state: ", error.what()));
   }

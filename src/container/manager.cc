@@ -131,6 +131,21 @@ absl::Status ContainerManager::Recover() {
                     container.status().message());
       continue;
     }
+    // After a reboot the runroot's mount counts are gone, and so are the image volume mounts
+    // counted there: giving them back later would take away another container's mount. The
+    // container's own rootfs, mounted until removal, tells whether the counts survived.
+    if (!container->image_volume_layers.empty()) {
+      absl::StatusOr<storage::ContainerRecord> record =
+          options_.store->containers().Get(container->id);
+      absl::StatusOr<int> rootfs_mounts =
+          record.ok() ? options_.store->layers().MountCount(record->layer) : absl::StatusOr<int>(0);
+      if (rootfs_mounts.ok() && *rootfs_mounts == 0) {
+        spdlog::info("container {}: its image volume mounts did not survive a reboot",
+                     container->id);
+        container->image_volume_layers.clear();
+        (void)SaveContainer(*container);
+      }
+    }
     auto entry = std::make_shared<Entry>();
     absl::MutexLock lock(&entry->mu);
     entry->container = *std::move(container);
@@ -300,6 +315,30 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   } else {
     inputs.seccomp_profile_path = settings->runtime.seccomp_profile;
   }
+  // Image volumes: each image mounted read-only (one shared, counted mount per image), recorded
+  // in the container so that removal, or this rollback, gives every mount back.
+  rollback.Add([&] { (void)UnmountImageVolumes(container); });
+  for (int index = 0; index < config.mounts_size(); ++index) {
+    const runtime::v1::Mount& mount = config.mounts(index);
+    if (!mount.has_image() || mount.image().image().empty()) continue;
+    absl::StatusOr<image::ImageInfo> volume_image = options_.images->Status(mount.image().image());
+    if (!volume_image.ok()) {
+      if (absl::IsNotFound(volume_image.status())) {
+        return absl::NotFoundError(StrCat("image volume ", mount.container_path(),
+                                          ": image not known: ", mount.image().image(),
+                                          " (it must be pulled first)"));
+      }
+      return volume_image.status();
+    }
+    absl::StatusOr<storage::ImageMount> mounted = options_.store->MountImage(volume_image->id);
+    if (!mounted.ok()) {
+      return absl::Status(mounted.status().code(),
+                          StrCat("image volume ", mount.container_path(), ": mounting image ",
+                                 mount.image().image(), ": ", mounted.status().message()));
+    }
+    container.image_volume_layers.push_back(mounted->layer_id);
+    inputs.image_volume_sources[index] = mounted->path.string();
+  }
   inputs.image_volumes_dir = (options_.store->options().runroot / "overlay-containers" /
                               container.id / "userdata" / "mounts")
                                  .string();
@@ -449,6 +488,7 @@ absl::Status ContainerManager::RemoveLocked(Entry& entry) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   options_.exits->Forget(container.id);
+  if (absl::Status unmounted = UnmountImageVolumes(container); !unmounted.ok()) return unmounted;
   absl::Status storage = options_.store->DeleteContainer(container.id);
   if (!storage.ok() && !absl::IsNotFound(storage)) return storage;
   std::error_code error;
@@ -463,6 +503,28 @@ absl::Status ContainerManager::RemoveLocked(Entry& entry) {
   spdlog::info("Removed container {} ({})", container.id, container.name);
   Emit(container, LifecycleEvent::Type::kDeleted);
   return absl::OkStatus();
+}
+
+absl::Status ContainerManager::UnmountImageVolumes(Container& container) {
+  // Last first; an entry goes once its mount is given back, so a retry never unmounts twice.
+  bool changed = false;
+  absl::Status result;
+  while (!container.image_volume_layers.empty()) {
+    const std::string& layer = container.image_volume_layers.back();
+    absl::Status unmounted = options_.store->layers().Unmount(layer);
+    if (!unmounted.ok()) {
+      result = absl::Status(unmounted.code(),
+                            StrCat("container ", container.id, ": unmounting image volume layer ",
+                                   layer, ": ", unmounted.message()));
+      break;
+    }
+    container.image_volume_layers.pop_back();
+    changed = true;
+  }
+  if (changed && std::filesystem::exists(container.state_path())) {
+    if (absl::Status saved = SaveContainer(container); !saved.ok() && result.ok()) result = saved;
+  }
+  return result;
 }
 
 absl::Status ContainerManager::Remove(const std::string& id) {

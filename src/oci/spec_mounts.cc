@@ -110,6 +110,44 @@ absl::Status CheckSourcePropagation(const fs::path& mountinfo, const std::string
   return absl::OkStatus();
 }
 
+// An image volume: the image's root filesystem (or its image_sub_path), which the caller mounted
+// read-only, bound read-only whatever the CRI asked. The propagation is always private: the
+// source is a private mount below the store and never receives submounts.
+absl::StatusOr<json> ImageVolumeMount(const SpecInputs& in, int index) {
+  const runtime::v1::Mount& m = in.config->mounts(index);
+  auto source = in.image_volume_sources.find(index);
+  if (source == in.image_volume_sources.end() || source->second.empty()) {
+    return absl::InternalError(StrCat("image volume ", m.container_path(), " (image ",
+                                      m.image().image(), ") was not mounted"));
+  }
+  std::string host_path = source->second;
+  if (!m.image_sub_path().empty()) {
+    fs::path sub = fs::path(m.image_sub_path()).lexically_normal();
+    if (sub.is_absolute() || sub.empty() || *sub.begin() == "..") {
+      return absl::InvalidArgumentError(StrCat("image volume ", m.container_path(), ": sub path \"",
+                                               m.image_sub_path(),
+                                               "\" must be relative and stay inside the image"));
+    }
+    // Symlinks in the image are resolved, and the result must still be inside the image.
+    std::error_code ec;
+    fs::path root = fs::canonical(host_path, ec);
+    fs::path real = ec ? fs::path() : fs::canonical(fs::path(host_path) / sub, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(StrCat("image volume ", m.container_path(), ": sub path \"",
+                                               m.image_sub_path(), "\" of image ",
+                                               m.image().image(), ": ", ec.message()));
+    }
+    if (!IsBelow(real.string(), root.string())) {
+      return absl::InvalidArgumentError(StrCat("image volume ", m.container_path(), ": sub path \"",
+                                               m.image_sub_path(), "\" leads out of image ",
+                                               m.image().image()));
+    }
+    host_path = real.string();
+  }
+  std::string destination = NormalDestination(m.container_path());
+  return Mount(destination, "bind", host_path, {"rbind", "rprivate", "ro", "nosuid", "nodev"});
+}
+
 struct DeviceNode {
   std::string path;  // in the container
   char type = 'c';
@@ -202,13 +240,18 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
   };
   std::vector<CriMount> cri_mounts;
   int propagation_level = 0;  // 0 private, 1 slave, 2 shared
-  for (const auto& m : in.config->mounts()) {
+  for (int index = 0; index < in.config->mounts_size(); ++index) {
+    const runtime::v1::Mount& m = in.config->mounts(index);
     if (m.container_path().empty() || m.container_path().front() != '/') {
       return absl::InvalidArgumentError(
           StrCat("mount container path \"", m.container_path(), "\" is not absolute"));
     }
     if (m.has_image() && !m.image().image().empty()) {
-      return absl::UnimplementedError("image volume mounts are not supported yet");
+      absl::StatusOr<json> mount = ImageVolumeMount(in, index);
+      if (!mount.ok()) return mount.status();
+      std::string destination = (*mount)["destination"].get<std::string>();
+      cri_mounts.push_back({destination, *std::move(mount)});
+      continue;
     }
     if (m.uidmappings_size() > 0 || m.gidmappings_size() > 0) {
       return absl::UnimplementedError("ID-mapped mounts are not supported yet");

@@ -420,6 +420,23 @@ absl::Status LayerStore::Delete(const std::string& id) {
 }
 
 absl::StatusOr<std::filesystem::path> LayerStore::Mount(const std::string& id) {
+  return MountLayer(id, /*read_only=*/false);
+}
+
+absl::StatusOr<std::filesystem::path> LayerStore::MountReadOnly(const std::string& id) {
+  return MountLayer(id, /*read_only=*/true);
+}
+
+absl::StatusOr<int> LayerStore::MountCount(const std::string& id) {
+  ExclusiveLock mounts_lock(*mounts_lock_);
+  for (const MountEntry& mount : ParseMounts(ReadSmallFile(mounts_json_))) {
+    if (mount.id == id) return std::max(mount.count, 0);
+  }
+  return 0;
+}
+
+absl::StatusOr<std::filesystem::path> LayerStore::MountLayer(const std::string& id,
+                                                             bool read_only) {
   ExclusiveLock lock(*layers_lock_);
   absl::StatusOr<std::vector<LayerRecord>> layers = LoadLocked();
   if (!layers.ok()) return layers.status();
@@ -441,11 +458,20 @@ absl::StatusOr<std::filesystem::path> LayerStore::Mount(const std::string& id) {
     if (!lower.empty()) links = StrSplit(lower, ':', /*skip_empty=*/true);
     std::string extra;
     unsigned long flags = SplitMountOptions(options_.mount_options, extra);
+    if (read_only) flags |= MS_RDONLY;
+    // Read-only, the layer's own diff becomes the top lower. overlayfs wants two lowers when there
+    // is no upper, so a base layer gets its "empty" directory below it, as containers/storage does.
+    std::string own_link = read_only ? ReadSmallFile(home_ / id / "link") : std::string();
     auto build = [&](bool relative) {
       std::string base = relative ? "" : StrCat(home_.string(), "/");
       std::vector<std::string> lowers;
+      if (read_only) {
+        bool usable = !own_link.empty() && own_link.find('/') == std::string::npos;
+        lowers.push_back(usable ? StrCat(base, "l/", own_link) : StrCat(base, id, "/diff"));
+      }
       for (std::string_view link : links) lowers.push_back(StrCat(base, link));
-      if (lowers.empty()) lowers.push_back(StrCat(base, id, "/empty"));
+      if (lowers.size() < (read_only ? 2u : 1u)) lowers.push_back(StrCat(base, id, "/empty"));
+      if (read_only) return StrCat("lowerdir=", StrJoin(lowers, ":"), extra);
       return StrCat("lowerdir=", StrJoin(lowers, ":"), ",upperdir=", base, id,
                     "/diff,workdir=", base, id, "/work", extra);
     };
@@ -466,7 +492,8 @@ absl::StatusOr<std::filesystem::path> LayerStore::Mount(const std::string& id) {
     }
   }
   if (auto status = mounts_lock_->Touch(); !status.ok()) return status;
-  if (auto status = WriteFileAtomically(mounts_json_, SerializeMounts(mounts), 0600, Durability::kVolatile);
+  if (auto status =
+          WriteFileAtomically(mounts_json_, SerializeMounts(mounts), 0600, Durability::kVolatile);
       !status.ok()) {
     return status;
   }

@@ -101,6 +101,17 @@ absl::Status Store::DeleteContainer(const std::string& id) {
   return containers_->Delete(container->id);
 }
 
+absl::StatusOr<ImageMount> Store::MountImage(const std::string& image) {
+  absl::StatusOr<ImageRecord> found = images_->Get(image);
+  if (!found.ok()) return found.status();
+  if (found->top_layer.empty()) {
+    return absl::FailedPreconditionError(StrCat("image ", found->id, " has no layers to mount"));
+  }
+  absl::StatusOr<std::filesystem::path> path = layers_->MountReadOnly(found->top_layer);
+  if (!path.ok()) return path.status();
+  return ImageMount{found->id, found->top_layer, *std::move(path)};
+}
+
 absl::StatusOr<Removal> Store::RemoveImage(const std::string& reference) {
   absl::StatusOr<ImageRecord> image = images_->Get(reference);
   if (!image.ok()) return image.status();
@@ -117,6 +128,15 @@ absl::StatusOr<Removal> Store::RemoveImage(const std::string& reference) {
       return absl::FailedPreconditionError(
           StrCat("image ", image->id, " is in use by container ", container.id,
                  container.names.empty() ? "" : StrCat(" (", container.names.front(), ")")));
+    }
+  }
+  // Deleting the record of a mounted image would leave a mount nobody can name.
+  if (!image->top_layer.empty()) {
+    absl::StatusOr<int> mounted = layers_->MountCount(image->top_layer);
+    if (!mounted.ok()) return mounted.status();
+    if (*mounted > 0) {
+      return absl::FailedPreconditionError(
+          StrCat("image ", image->id, " is mounted (", *mounted, " user(s), e.g. image volumes)"));
     }
   }
   if (auto status = images_->Delete(image->id); !status.ok()) return status;

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include <google/protobuf/util/json_util.h>
@@ -475,6 +477,102 @@ TEST_F(ContainerTest, RecursiveReadOnlyMountsCoverSubmounts) {
   mount->set_recursive_read_only(true);
   std::string unused;
   EXPECT_EQ(TryCreate(writable, &unused).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// The read-only overlay mounts below the daemon's store (image volumes; a container's rootfs is
+// read-write), as /proc/self/mountinfo lists them: the daemon shares our mount namespace.
+int ReadOnlyStoreMounts(const std::filesystem::path& store) {
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::string prefix = (store / "overlay").string() + "/";
+  int count = 0;
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    std::vector<std::string_view> fields = StrSplit(line, ' ', true);
+    if (fields.size() < 6 || !fields[4].starts_with(prefix)) continue;
+    if (fields[5] == "ro" || fields[5].starts_with("ro,")) ++count;
+  }
+  return count;
+}
+
+TEST_F(ContainerTest, ImageVolumesMountTheImageReadOnlyAndGoAwayWithTheContainer) {
+  std::filesystem::path store = node_.daemon().dir().path() / "storage";
+  auto with_volume = [&](const std::string& name) {
+    runtime::v1::ContainerConfig config = Config(name, {"sleep", "1000"});
+    auto* mount = config.add_mounts();
+    mount->set_container_path("/vol");
+    mount->mutable_image()->set_image(node_.busybox_image());
+    mount->set_readonly(true);
+    return config;
+  };
+  auto remove = [&](const std::string& id) {
+    runtime::v1::RemoveContainerRequest request;
+    request.set_container_id(id);
+    runtime::v1::RemoveContainerResponse response;
+    grpc::Status status = node_.daemon().runtime().RemoveContainer(
+        Context(std::chrono::seconds(30)).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  };
+  ASSERT_EQ(ReadOnlyStoreMounts(store), 0);
+
+  std::string first = CreateAndStart(with_volume("image-vol-1"));
+  EXPECT_EQ(Exec(first, {"test", "-x", "/vol/bin/busybox"}).exit_code(), 0);
+  EXPECT_EQ(Exec(first, {"/vol/bin/busybox", "echo", "from the volume"}).stdout(),
+            "from the volume\n");
+  runtime::v1::ExecSyncResponse refused = Exec(first, {"touch", "/vol/new-file"});
+  EXPECT_NE(refused.exit_code(), 0);
+  EXPECT_THAT(refused.stderr(), HasSubstr("Read-only file system"));
+  EXPECT_THAT(Exec(first, {"grep", " /vol ", "/proc/self/mountinfo"}).stdout(), HasSubstr(" ro,"));
+  EXPECT_EQ(ReadOnlyStoreMounts(store), 1);
+
+  // A second container of the same image shares the one mount, counted.
+  std::string second = CreateAndStart(with_volume("image-vol-2"));
+  EXPECT_EQ(Exec(second, {"test", "-x", "/vol/bin/busybox"}).exit_code(), 0);
+  EXPECT_EQ(ReadOnlyStoreMounts(store), 1);
+
+  remove(first);
+  EXPECT_EQ(ReadOnlyStoreMounts(store), 1);
+  EXPECT_EQ(Exec(second, {"test", "-x", "/vol/bin/busybox"}).exit_code(), 0);
+
+  // What was mounted is remembered across a restart.
+  node_.daemon().process().Signal(SIGTERM);
+  ASSERT_TRUE(node_.daemon().process().Wait(std::chrono::seconds(15)).has_value());
+  node_.daemon().Start();
+  EXPECT_EQ(ReadOnlyStoreMounts(store), 1);
+  remove(second);
+  EXPECT_EQ(ReadOnlyStoreMounts(store), 0);
+}
+
+TEST_F(ContainerTest, ImageVolumeFailuresAreClearAndLeaveNoMount) {
+  std::filesystem::path store = node_.daemon().dir().path() / "storage";
+  runtime::v1::ContainerConfig unknown = Config("image-vol-unknown", {"true"});
+  auto* missing = unknown.add_mounts();
+  missing->set_container_path("/vol");
+  missing->mutable_image()->set_image("127.0.0.1:1/not/there:1");
+  std::string id;
+  grpc::Status status = TryCreate(unknown, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("image volume /vol"));
+  EXPECT_THAT(status.error_message(), HasSubstr("127.0.0.1:1/not/there:1"));
+
+  // The first volume is mounted before the second one's sub path turns out missing: the failed
+  // create gives it back.
+  runtime::v1::ContainerConfig bad_sub_path = Config("image-vol-sub", {"sleep", "1000"});
+  for (const char* path : {"/a", "/b"}) {
+    auto* mount = bad_sub_path.add_mounts();
+    mount->set_container_path(path);
+    mount->mutable_image()->set_image(node_.busybox_image());
+  }
+  bad_sub_path.mutable_mounts(1)->set_image_sub_path("no/such/dir");
+  status = TryCreate(bad_sub_path, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("no/such/dir"));
+  EXPECT_EQ(ReadOnlyStoreMounts(store), 0);
+
+  // A sub path that exists is what the container sees.
+  bad_sub_path.mutable_mounts(1)->set_image_sub_path("bin");
+  std::string good = CreateAndStart(bad_sub_path);
+  EXPECT_EQ(Exec(good, {"test", "-x", "/b/busybox"}).exit_code(), 0);
+  EXPECT_EQ(Exec(good, {"test", "-d", "/a/bin"}).exit_code(), 0);
 }
 
 TEST_F(ContainerTest, CheckpointNeedsCriuAndMetricsNeedConfiguring) {

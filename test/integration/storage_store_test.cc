@@ -109,6 +109,33 @@ TEST_F(StoreTest, RemoveImageUntagsThenRefusesWhileUsedThenDeletes) {
   EXPECT_THAT(*store_->Check(), IsEmpty());
 }
 
+TEST_F(StoreTest, MountImageIsReadOnlySharedAndCounted) {
+  PullBusybox("localhost/busybox:1");
+  EXPECT_TRUE(absl::IsNotFound(store_->MountImage("localhost/nothing:1").status()));
+  absl::StatusOr<storage::ImageMount> first = store_->MountImage("localhost/busybox:1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->image_id, store_->images().Get("localhost/busybox:1")->id);
+  EXPECT_TRUE(std::filesystem::exists(first->path / "bin/busybox"));
+  // No upper: nothing can be written through it, and the layer stays as pulled.
+  std::ofstream(first->path / "written");
+  EXPECT_FALSE(std::filesystem::exists(first->path / "written"));
+  EXPECT_FALSE(std::filesystem::exists(store_->layers().home() / first->layer_id / "diff/written"));
+  absl::StatusOr<storage::ImageMount> second = store_->MountImage(first->image_id);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->path, first->path);
+  EXPECT_EQ(*store_->layers().MountCount(first->layer_id), 2);
+
+  // A mounted image cannot go; it can once every mount is given back.
+  EXPECT_TRUE(absl::IsFailedPrecondition(store_->RemoveImage(first->image_id).status()));
+  ASSERT_TRUE(store_->layers().Unmount(first->layer_id).ok());
+  EXPECT_TRUE(std::filesystem::exists(first->path / "bin/busybox"));
+  ASSERT_TRUE(store_->layers().Unmount(first->layer_id).ok());
+  EXPECT_EQ(*store_->layers().MountCount(first->layer_id), 0);
+  EXPECT_FALSE(std::filesystem::exists(first->path / "bin/busybox"));
+  EXPECT_EQ(*store_->RemoveImage(first->image_id), storage::Removal::kDeleted);
+  EXPECT_THAT(*store_->Check(), IsEmpty());
+}
+
 TEST_F(StoreTest, DiskUsageSplitsImagesAndContainers) {
   storage::StoreUsage empty = *store_->DiskUsage();
   EXPECT_EQ(empty.images.bytes, 0u);

@@ -39,6 +39,9 @@ struct Container {
   std::string cgroup_parent;       // the pod's
   std::string stop_signal;         // from the image ("" is SIGTERM)
   std::vector<std::string> notes;  // what spec generation adjusted (e.g. an oom_score_adj clamp)
+  // The top layers of the images mounted read-only for the container's image volumes, one entry
+  // per counted mount; each is given back when the container is removed.
+  std::vector<std::string> image_volume_layers;
 
   std::filesystem::path state_path() const { return dir / "container.json"; }
 };

@@ -123,6 +123,9 @@ class ContainerManager {
   void Refresh(Container& container);
   absl::Status StopLocked(Container& container, absl::Duration timeout);
   absl::Status RemoveLocked(Entry& entry);
+  // Gives back the read-only image mounts of the container's image volumes, persisting the
+  // shorter list when the container has a saved state.
+  absl::Status UnmountImageVolumes(Container& container);
   absl::Status StopPod(const std::string& pod_id);
   ContainerStatsData StatsOf(const Container& container, bool with_processes = false);
   void Emit(const Container& container, LifecycleEvent::Type type);

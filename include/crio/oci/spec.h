@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -85,6 +86,9 @@ struct SpecInputs {
   pid_t target_pid = 0;
   // image_volumes = bind: one host directory per image VOLUME is made below it.
   std::string image_volumes_dir;
+  // Image volumes (a Mount with `image` set): the index of the mount in config->mounts() -> where
+  // the caller mounted that image's root filesystem read-only on the host.
+  std::map<int, std::string> image_volume_sources;
 
   // From crio.conf.
   std::vector<std::string> default_capabilities;  // "CHOWN" or "CAP_CHOWN"

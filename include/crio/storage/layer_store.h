@@ -47,7 +47,14 @@ class LayerStore {
   // Mounts the layer with its parents (overlayfs, through the l/ links) and returns the mount
   // point; counted, so every Mount needs an Unmount. `force` unmounts whatever the count.
   absl::StatusOr<std::filesystem::path> Mount(const std::string& id);
+  // The layer with its parents as a read-only overlay of lowerdirs only (no upper, so nothing
+  // can change the layer through it), as containers/storage mounts an image with "ro". Counted
+  // with Mount under the same entry, so Unmount undoes either; when the layer is already
+  // mounted, that mount is shared.
+  absl::StatusOr<std::filesystem::path> MountReadOnly(const std::string& id);
   absl::Status Unmount(const std::string& id, bool force = false);
+  // How many mounts of the layer are counted (0 when it is not mounted).
+  absl::StatusOr<int> MountCount(const std::string& id);
 
   // Undoes what Open set up (the private bind mount of the overlay home) once no layer is
   // mounted, like containers/storage's Shutdown; FailedPrecondition while layers are mounted.
@@ -67,6 +74,7 @@ class LayerStore {
   absl::StatusOr<LayerRecord> CreateLocked(std::vector<LayerRecord>& layers, LayerRecord record,
                                            ByteSource* source, const ApplyOptions& options);
   absl::Status RemoveLayerFiles(const std::string& id);
+  absl::StatusOr<std::filesystem::path> MountLayer(const std::string& id, bool read_only);
 
   StoreOptions options_;
   std::filesystem::path home_;         // <root>/overlay

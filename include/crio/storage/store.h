@@ -23,6 +23,13 @@ struct StoreUsage {
   Usage containers;  // containers' writable layers
 };
 
+// An image's root filesystem mounted read-only (MountImage).
+struct ImageMount {
+  std::string image_id;
+  std::string layer_id;  // the image's top layer: what LayerStore::Unmount takes back
+  std::filesystem::path path;
+};
+
 // What RemoveImage did.
 enum class Removal { kUntagged, kDeleted };
 
@@ -49,9 +56,14 @@ class Store {
   // container's directories. NotFound when there is no such container.
   absl::Status DeleteContainer(const std::string& id);
 
+  // Image `image` (id, name or digest) mounted read-only: its top layer and the parents as
+  // lowers of an overlay with no upper. One counted mount per image, shared by every user;
+  // layers().Unmount(layer_id) gives one back. NotFound for an unknown image.
+  absl::StatusOr<ImageMount> MountImage(const std::string& image);
+
   // By a name the image has besides others: only that name goes (untag). Otherwise the image is
-  // deleted with every layer no other image or container uses, unless a container uses it:
-  // FailedPrecondition naming the container.
+  // deleted with every layer no other image or container uses, unless a container uses it or it
+  // is mounted (an image volume): FailedPrecondition naming the user.
   absl::StatusOr<Removal> RemoveImage(const std::string& reference);
 
   // Disk use of the layers, split as the ImageFsInfo RPC reports it.

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -251,13 +252,56 @@ TEST_F(MountsTest, RecursiveReadOnlyMounts) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("runtime handler \"runc\""));
 }
 
-TEST_F(MountsTest, UnsupportedMountKindsAreRefused) {
-  AddMount("/x", "")->mutable_image()->set_image("docker.io/library/data:1");
-  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
-
-  config_.clear_mounts();
+TEST_F(MountsTest, RelativeContainerPathsAreRefused) {
   AddMount("relative", host_.string());
   EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MountsTest, ImageVolumeIsAReadOnlyPrivateBindOfTheMountedImage) {
+  // Where the caller mounted the image; the CRI's readonly=false and propagation do not matter.
+  fs::path image_root = dir_ / "image-root";
+  fs::create_directories(image_root / "bin");
+  AddMount("/data", (host_ / "data").string());
+  runtime::v1::Mount* m = AddMount("/data/image/", "");
+  m->mutable_image()->set_image("docker.io/library/busybox:1");
+  m->set_propagation(runtime::v1::PROPAGATION_BIDIRECTIONAL);
+  in_.image_volume_sources[1] = image_root.string();
+  json spec = Generate();
+  json mount = MountAt(spec, "/data/image");
+  EXPECT_EQ(mount["type"], "bind");
+  EXPECT_EQ(mount["source"], image_root.string());
+  EXPECT_THAT(Options(mount), ElementsAre("rbind", "rprivate", "ro", "nosuid", "nodev"));
+  // No propagation was asked of the host for it, and it comes after its parent.
+  EXPECT_FALSE(spec["linux"].contains("rootfsPropagation"));
+  std::vector<std::string> destinations = Destinations(spec);
+  EXPECT_LT(std::find(destinations.begin(), destinations.end(), "/data"),
+            std::find(destinations.begin(), destinations.end(), "/data/image"));
+
+  // A sub path mounts that directory of the image instead.
+  m->set_image_sub_path("./bin/");
+  EXPECT_EQ(MountAt(Generate(), "/data/image")["source"], (image_root / "bin").string());
+}
+
+TEST_F(MountsTest, ImageVolumeSubPathMustExistAndStayInside) {
+  fs::path image_root = dir_ / "image-root";
+  fs::create_directories(image_root / "etc");
+  fs::create_symlink("/", image_root / "escape");
+  runtime::v1::Mount* m = AddMount("/img", "");
+  m->mutable_image()->set_image("busybox");
+  in_.image_volume_sources[0] = image_root.string();
+  for (const char* bad : {"../host", "/etc", "missing", "escape"}) {
+    m->set_image_sub_path(bad);
+    absl::Status status = Error();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(bad));
+  }
+}
+
+TEST_F(MountsTest, ImageVolumeTheCallerDidNotMountIsAnError) {
+  AddMount("/img", "")->mutable_image()->set_image("busybox");
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("was not mounted"));
 }
 
 TEST_F(MountsTest, SelinuxRelabelOnlyMattersWithSelinux) {
