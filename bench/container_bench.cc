@@ -444,8 +444,8 @@ void AdaptDaemonSpec(nlohmann::json& spec, const std::filesystem::path& bundle,
 // runc spec's defaults (its namespaces, capabilities, masked paths) with only what a detached
 // `sleep 3600` over the fixture needs changed. Each container gets a cgroup of its own under one
 // named parent, as a CRI runtime's containers do under their pod's.
-bool WriteBundle(const Options& options, const std::filesystem::path& bundle,
-                 const std::string& id, const NamespaceHolder& holder) {
+bool WriteBundle(const Options& options, const std::filesystem::path& bundle, const std::string& id,
+                 const NamespaceHolder& holder) {
   std::filesystem::create_directories(bundle);
   std::filesystem::remove(bundle / "config.json");
   nlohmann::json spec;

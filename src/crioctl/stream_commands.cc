@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <functional>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <list>
 #include <memory>
@@ -361,8 +361,7 @@ void AddStreamCommands(CLI::App& app, const GlobalOptions& globals, int& exit_co
       request.set_stderr(flags.stderr);
       request.set_tty(flags.tty);
       runtime::v1::AttachResponse response;
-      grpc::Status status =
-          client.runtime().Attach(client.NewContext().get(), request, &response);
+      grpc::Status status = client.runtime().Attach(client.NewContext().get(), request, &response);
       if (!status.ok()) return ReportFailure("attach", status);
       url = response.url();
       return 0;
@@ -379,8 +378,7 @@ void AddStreamCommands(CLI::App& app, const GlobalOptions& globals, int& exit_co
   auto forward_options = std::make_shared<ForwardOptions>();
   forward->add_option("--transport", forward_options->transport, "spdy (default) or websocket");
   forward->add_option("pod-id", forward_options->pod, "Pod sandbox")->required();
-  forward->add_option("ports", forward_options->ports, "[LOCAL]:REMOTE, one or more")
-      ->required();
+  forward->add_option("ports", forward_options->ports, "[LOCAL]:REMOTE, one or more")->required();
   forward->callback([&globals, &exit_code, forward_options] {
     const ForwardOptions& options = *forward_options;
     if (!ValidTransport(options.transport)) {
@@ -446,7 +444,9 @@ void AddStreamCommands(CLI::App& app, const GlobalOptions& globals, int& exit_co
       return;
     }
     exit_code = ServePortForward(
-        [&client](UniqueFd local, int32_t port) { return (*client)->Forward(std::move(local), port); },
+        [&client](UniqueFd local, int32_t port) {
+          return (*client)->Forward(std::move(local), port);
+        },
         mappings);
   });
 }

@@ -20,18 +20,18 @@
 #include "crio/common/sd_notify.h"
 #include "crio/common/strings.h"
 #include "crio/config/holder.h"
+#include "crio/config/options.h"
 #include "crio/container/manager.h"
 #include "crio/image/image_manager.h"
 #include "crio/network/cni.h"
-#include "crio/config/options.h"
-#include "crio/server/streaming_backend.h"
-#include "crio/streaming/server.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_handler.h"
 #include "crio/oci/runtime_set.h"
 #include "crio/sandbox/manager.h"
 #include "crio/server/cri_server.h"
+#include "crio/server/streaming_backend.h"
 #include "crio/storage/store.h"
+#include "crio/streaming/server.h"
 
 namespace crio::daemon {
 namespace {
@@ -306,8 +306,7 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
   absl::StatusOr<std::unique_ptr<streaming::Server>> streaming_server =
       StartStreamingServer(*holder->Get(), streaming_backend);
   if (!streaming_server.ok()) {
-    spdlog::critical("Cannot start the streaming server: {}",
-                     streaming_server.status().message());
+    spdlog::critical("Cannot start the streaming server: {}", streaming_server.status().message());
     return 1;
   }
   absl::StatusOr<std::unique_ptr<server::CriServer>> server =

@@ -2,8 +2,8 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -93,8 +93,8 @@ absl::StatusOr<UniqueFd> DialLoopback(const std::filesystem::path& netns, int32_
   });
   dialer.join();
   if (!connection.ok()) {
-    return absl::UnavailableError(StrCat("connect to localhost:", port, " in the pod: ",
-                                         View(connection.status().message())));
+    return absl::UnavailableError(StrCat("connect to localhost:", port,
+                                         " in the pod: ", View(connection.status().message())));
   }
   return connection;
 }

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/cleanup/cleanup.h"
+#include "bundle_files.h"
 #include "crio/common/atomic_file.h"
 #include "crio/common/log.h"
 #include "crio/common/reaper.h"
@@ -29,7 +30,6 @@
 #include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
 #include "crio/oci/runtime.h"
-#include "bundle_files.h"
 
 namespace crio::oci {
 namespace {
@@ -137,8 +137,7 @@ pid_t ReadPid(const std::filesystem::path& file) {
 
 }  // namespace
 
-absl::StatusOr<int> Runtime::ExecStream(const std::string& id,
-                                        const std::filesystem::path& bundle,
+absl::StatusOr<int> Runtime::ExecStream(const std::string& id, const std::filesystem::path& bundle,
                                         const std::vector<std::string>& command,
                                         const StreamIo& io) {
   if (command.empty()) return absl::InvalidArgumentError("exec command is empty");
@@ -252,9 +251,8 @@ absl::Status Runtime::Attach(const std::string& id, const std::filesystem::path&
   UniqueFd socket(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (!socket.valid()) return ErrnoStatus("socket");
   if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    return absl::FailedPreconditionError(StrCat("attach to container ", id,
-                                                ": connect to its monitor: ",
-                                                std::strerror(errno)));
+    return absl::FailedPreconditionError(
+        StrCat("attach to container ", id, ": connect to its monitor: ", std::strerror(errno)));
   }
   Event done;
   if (!done.valid()) return ErrnoStatus("eventfd");

@@ -17,7 +17,9 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-absl::Status Invalid(std::string_view what) { return absl::InvalidArgumentError(std::string(what)); }
+absl::Status Invalid(std::string_view what) {
+  return absl::InvalidArgumentError(std::string(what));
+}
 
 absl::StatusOr<std::regex> Compile(const std::string& pattern, std::string_view where) {
   try {

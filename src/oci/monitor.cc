@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bundle_files.h"
 #include "crio/common/atomic_file.h"
 #include "crio/common/log.h"
 #include "crio/common/reaper.h"
@@ -22,7 +23,6 @@
 #include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
 #include "crio/oci/cgroup.h"
-#include "bundle_files.h"
 #include "crio/oci/cri_log.h"
 #include "crio/oci/runtime.h"
 
@@ -280,8 +280,9 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
   TempFile process_file{bundle / StrCat("exec-", suffix, ".json")};
   TempFile log_file{bundle / StrCat("exec-", suffix, ".log")};
   TempFile pid_file{bundle / StrCat("exec-", suffix, ".pid")};
-  if (auto status = WriteFileAtomically(process_file.path, process.dump(), 0600,
-                                           Durability::kVolatile); !status.ok()) {
+  if (auto status =
+          WriteFileAtomically(process_file.path, process.dump(), 0600, Durability::kVolatile);
+      !status.ok()) {
     return status;
   }
 

@@ -88,8 +88,8 @@ absl::Status StartInfraContainer(Sandbox& sandbox, const InfraDeps& deps) {
         kInfraOomScoreAdj, inputs.oom_score_adj);
   }
   if (absl::Status written =
-          WriteFileAtomically(infra.bundle / "config.json", RenderInfraSpec(sandbox, inputs),
-                              0644, Durability::kVolatile);
+          WriteFileAtomically(infra.bundle / "config.json", RenderInfraSpec(sandbox, inputs), 0644,
+                              Durability::kVolatile);
       !written.ok()) {
     drop_storage();
     return written;

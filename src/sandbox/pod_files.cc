@@ -33,11 +33,13 @@ std::string RenderHosts(const std::string& hostname, const std::vector<std::stri
 
 absl::Status WriteResolvConf(const std::filesystem::path& path, const DnsSettings& dns,
                              const std::filesystem::path& host_resolv_conf) {
-  if (!dns.empty()) return WriteFileAtomically(path, RenderResolvConf(dns), 0644, Durability::kVolatile);
+  if (!dns.empty())
+    return WriteFileAtomically(path, RenderResolvConf(dns), 0644, Durability::kVolatile);
   absl::StatusOr<std::string> host = ReadFile(host_resolv_conf);
   if (!host.ok()) {
     // A node without a resolv.conf still runs pods; they just get no resolver settings.
-    if (absl::IsNotFound(host.status())) return WriteFileAtomically(path, "", 0644, Durability::kVolatile);
+    if (absl::IsNotFound(host.status()))
+      return WriteFileAtomically(path, "", 0644, Durability::kVolatile);
     return host.status();
   }
   return WriteFileAtomically(path, *host, 0644, Durability::kVolatile);

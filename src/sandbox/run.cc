@@ -246,7 +246,9 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
   std::string hosts = shared.host_network && host_hosts.ok()
                           ? *host_hosts
                           : RenderHosts(sandbox.hostname, sandbox.ips);
-  if (absl::Status written = WriteFileAtomically(sandbox.hosts_path(), hosts, 0644, Durability::kVolatile); !written.ok()) {
+  if (absl::Status written =
+          WriteFileAtomically(sandbox.hosts_path(), hosts, 0644, Durability::kVolatile);
+      !written.ok()) {
     return written;
   }
 

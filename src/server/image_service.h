@@ -1,8 +1,8 @@
 #pragma once
 
 #include "crio/image/image_manager.h"
-#include "runtime/v1/api.grpc.pb.h"
 #include "list_stream.h"
+#include "runtime/v1/api.grpc.pb.h"
 #include "unimplemented.h"
 
 namespace crio::server {

@@ -42,15 +42,15 @@ grpc::Status WriteListInChunks(const Items& items, grpc::ServerWriter<Response>*
 }  // namespace crio::server
 
 // Defines the streaming RPC `Rpc` from the unary `ListRpc` of the same service.
-#define CRIO_STREAM_FROM_LIST(Rpc, ListRpc, list_field, stream_field)                           \
-  grpc::Status Rpc(grpc::ServerContext* context, const runtime::v1::Rpc##Request* request,     \
+#define CRIO_STREAM_FROM_LIST(Rpc, ListRpc, list_field, stream_field)                         \
+  grpc::Status Rpc(grpc::ServerContext* context, const runtime::v1::Rpc##Request* request,    \
                    grpc::ServerWriter<runtime::v1::Rpc##Response>* writer) override {         \
-    runtime::v1::ListRpc##Request list;                                                        \
-    CopyListFilter(*request, &list);                                                           \
-    runtime::v1::ListRpc##Response listed;                                                     \
-    grpc::Status status = ListRpc(context, &list, &listed);                                    \
-    if (!status.ok()) return status;                                                           \
+    runtime::v1::ListRpc##Request list;                                                       \
+    CopyListFilter(*request, &list);                                                          \
+    runtime::v1::ListRpc##Response listed;                                                    \
+    grpc::Status status = ListRpc(context, &list, &listed);                                   \
+    if (!status.ok()) return status;                                                          \
     return WriteListInChunks(listed.list_field(), writer, [](runtime::v1::Rpc##Response& r) { \
-      return r.mutable_##stream_field();                                                       \
-    });                                                                                        \
+      return r.mutable_##stream_field();                                                      \
+    });                                                                                       \
   }

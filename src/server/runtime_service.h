@@ -4,8 +4,8 @@
 
 #include "crio/config/holder.h"
 #include "crio/server/cri_server.h"
-#include "runtime/v1/api.grpc.pb.h"
 #include "list_stream.h"
+#include "runtime/v1/api.grpc.pb.h"
 #include "unimplemented.h"
 
 namespace crio::server {
@@ -101,7 +101,8 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status ListPodSandboxMetrics(grpc::ServerContext* context,
                                      const runtime::v1::ListPodSandboxMetricsRequest* request,
                                      runtime::v1::ListPodSandboxMetricsResponse* response) override;
-  CRIO_STREAM_FROM_LIST(StreamPodSandboxMetrics, ListPodSandboxMetrics, pod_metrics, pod_sandbox_metrics)
+  CRIO_STREAM_FROM_LIST(StreamPodSandboxMetrics, ListPodSandboxMetrics, pod_metrics,
+                        pod_sandbox_metrics)
   CRIO_UNARY_NOT_YET(UpdatePodSandboxResources, UpdatePodSandboxResourcesRequest,
                      UpdatePodSandboxResourcesResponse)
 

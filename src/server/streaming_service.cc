@@ -52,16 +52,14 @@ grpc::Status UrlFor(const Services& services, Request request,
 
 }  // namespace
 
-grpc::Status RuntimeServiceImpl::Exec(grpc::ServerContext*,
-                                      const runtime::v1::ExecRequest* request,
+grpc::Status RuntimeServiceImpl::Exec(grpc::ServerContext*, const runtime::v1::ExecRequest* request,
                                       runtime::v1::ExecResponse* response) {
   streaming::ExecRequest exec;
   exec.container_id = request->container_id();
   exec.cmd.assign(request->cmd().begin(), request->cmd().end());
   exec.flags = {request->stdin(), request->stdout(), request->stderr(), request->tty()};
   if (exec.cmd.empty()) return ToGrpc(absl::InvalidArgumentError("exec command is empty"));
-  return UrlFor(services_, std::move(exec), &streaming::Server::ExecUrl,
-                response->mutable_url());
+  return UrlFor(services_, std::move(exec), &streaming::Server::ExecUrl, response->mutable_url());
 }
 
 grpc::Status RuntimeServiceImpl::Attach(grpc::ServerContext*,

@@ -23,8 +23,8 @@ std::string ExitStatusJson(int exit_code) {
   status["message"] = StrCat("command terminated with non-zero exit code: exit status ", exit_code);
   status["reason"] = kNonZeroExitCode;
   status["details"] = {
-      {"causes", nlohmann::json::array({{{"reason", kExitCodeCause},
-                                         {"message", std::to_string(exit_code)}}})}};
+      {"causes", nlohmann::json::array(
+                     {{{"reason", kExitCodeCause}, {"message", std::to_string(exit_code)}}})}};
   return status.dump();
 }
 

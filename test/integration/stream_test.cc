@@ -25,10 +25,10 @@
 namespace crio::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using streaming::ResizeQueue;
 using streaming::StreamFlags;
 using streaming::TerminalSize;
+using ::testing::HasSubstr;
 
 struct Pipe {
   UniqueFd read;
@@ -105,8 +105,7 @@ class StreamTest : public PodFixture, public ::testing::WithParamInterface<Trans
                           int err, std::shared_ptr<ResizeQueue> resize = nullptr) {
     return GetParam() == Transport::kSpdy
                ? streaming::RunRemoteCommandSpdy(url, flags, in, out, err, std::move(resize))
-               : streaming::RunRemoteCommandWebSocket(url, flags, in, out, err,
-                                                      std::move(resize));
+               : streaming::RunRemoteCommandWebSocket(url, flags, in, out, err, std::move(resize));
   }
 
   // Runs `command` with stdout and stderr captured; returns the exit code.
@@ -116,8 +115,7 @@ class StreamTest : public PodFixture, public ::testing::WithParamInterface<Trans
     std::string url = ExecUrl(id, std::move(command), flags);
     Collector stdout_collector;
     Collector stderr_collector;
-    absl::StatusOr<int> code =
-        Run(url, flags, -1, stdout_collector.fd(), stderr_collector.fd());
+    absl::StatusOr<int> code = Run(url, flags, -1, stdout_collector.fd(), stderr_collector.fd());
     *out = stdout_collector.Finish();
     if (err) *err = stderr_collector.Finish();
     EXPECT_TRUE(code.ok()) << code.status();
@@ -190,7 +188,8 @@ TEST_P(StreamTest, ExecWithTerminalSeesResizes) {
 }
 
 TEST_P(StreamTest, AttachFollowsTheContainerOutputAndFeedsItsStdin) {
-  runtime::v1::ContainerConfig config = Config("echoer", {"sh", "-c", "while read line; do echo got:$line; done"});
+  runtime::v1::ContainerConfig config =
+      Config("echoer", {"sh", "-c", "while read line; do echo got:$line; done"});
   config.set_stdin(true);
   std::string id = CreateAndStart(config);
   runtime::v1::AttachRequest request;
@@ -220,8 +219,10 @@ TEST_P(StreamTest, AttachFollowsTheContainerOutputAndFeedsItsStdin) {
   stop.set_container_id(id);
   stop.set_timeout(1);
   runtime::v1::StopContainerResponse stopped;
-  ASSERT_TRUE(node_.daemon().runtime().StopContainer(Context(std::chrono::seconds(30)).get(), stop,
-                                                     &stopped).ok());
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .StopContainer(Context(std::chrono::seconds(30)).get(), stop, &stopped)
+                  .ok());
   input.write.Reset();
   session.join();
   EXPECT_TRUE(code.ok()) << code.status();
@@ -244,10 +245,10 @@ std::string HttpExchange(int connection, const std::string& path) {
 }
 
 TEST_P(StreamTest, PortForwardReachesAServerInsideThePod) {
-  std::string web = CreateAndStart(Config(
-      "web", {"sh", "-c",
-              "mkdir -p /www && echo served-from-pod > /www/index.html && "
-              "exec httpd -f -p 127.0.0.1:8080 -h /www"}));
+  std::string web =
+      CreateAndStart(Config("web", {"sh", "-c",
+                                    "mkdir -p /www && echo served-from-pod > /www/index.html && "
+                                    "exec httpd -f -p 127.0.0.1:8080 -h /www"}));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ASSERT_EQ(Status(web).state(), runtime::v1::CONTAINER_RUNNING)
       << Status(web).exit_code() << " " << ReadAll(Status(web).log_path());
@@ -255,8 +256,7 @@ TEST_P(StreamTest, PortForwardReachesAServerInsideThePod) {
   request.set_pod_sandbox_id(pod_id_);
   request.add_port(8080);
   runtime::v1::PortForwardResponse response;
-  grpc::Status status =
-      node_.daemon().runtime().PortForward(Context().get(), request, &response);
+  grpc::Status status = node_.daemon().runtime().PortForward(Context().get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
   auto exchange = [&](auto& client) {
@@ -267,7 +267,8 @@ TEST_P(StreamTest, PortForwardReachesAServerInsideThePod) {
           int pair[2];
           EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
           UniqueFd ours(pair[0]);
-          std::thread forward([&, theirs = pair[1]] { (void)client.Forward(UniqueFd(theirs), 8080); });
+          std::thread forward(
+              [&, theirs = pair[1]] { (void)client.Forward(UniqueFd(theirs), 8080); });
           body = HttpExchange(ours.get(), "/index.html");
           ours.Reset();
           forward.join();
@@ -346,9 +347,8 @@ TEST_F(StreamRpcTest, RequestsAreValidated) {
   runtime::v1::PortForwardRequest forward;
   forward.set_pod_sandbox_id("no-such-pod");
   runtime::v1::PortForwardResponse forwarded;
-  EXPECT_EQ(
-      node_.daemon().runtime().PortForward(Context().get(), forward, &forwarded).error_code(),
-      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(node_.daemon().runtime().PortForward(Context().get(), forward, &forwarded).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 // The Stream* list RPCs give what their unary List RPC gives.
@@ -373,8 +373,7 @@ TEST_F(StreamRpcTest, ListStreamsMatchTheirUnaryLists) {
   ASSERT_TRUE(reader->Finish().ok());
   runtime::v1::ListContainersRequest list_request;
   runtime::v1::ListContainersResponse listed;
-  ASSERT_TRUE(
-      node_.daemon().runtime().ListContainers(Context().get(), list_request, &listed).ok());
+  ASSERT_TRUE(node_.daemon().runtime().ListContainers(Context().get(), list_request, &listed).ok());
   EXPECT_EQ(ids_of_containers(streamed), ids_of_containers(listed.containers()));
   EXPECT_EQ(streamed.size(), 2u);
 
@@ -417,7 +416,8 @@ TEST_F(StreamRpcTest, ListStreamsMatchTheirUnaryLists) {
   runtime::v1::StreamContainerStatsResponse stats_chunk;
   std::vector<std::string> stats_ids;
   while (stats->Read(&stats_chunk)) {
-    for (const auto& stat : stats_chunk.container_stats()) stats_ids.push_back(stat.attributes().id());
+    for (const auto& stat : stats_chunk.container_stats())
+      stats_ids.push_back(stat.attributes().id());
   }
   ASSERT_TRUE(stats->Finish().ok());
   std::sort(stats_ids.begin(), stats_ids.end());
@@ -427,10 +427,10 @@ TEST_F(StreamRpcTest, ListStreamsMatchTheirUnaryLists) {
 }
 
 TEST_F(StreamRpcTest, CrioctlExecAndPortForward) {
-  std::string id = CreateAndStart(Config(
-      "cli-web", {"sh", "-c",
-                  "mkdir -p /www && echo via-crioctl > /www/index.html && "
-                  "exec httpd -f -p 127.0.0.1:8081 -h /www"}));
+  std::string id =
+      CreateAndStart(Config("cli-web", {"sh", "-c",
+                                        "mkdir -p /www && echo via-crioctl > /www/index.html && "
+                                        "exec httpd -f -p 127.0.0.1:8081 -h /www"}));
   auto crioctl = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {CrioctlBinary(), "-r", node_.daemon().endpoint()});
     return crio::testing::Run(args);
@@ -446,9 +446,8 @@ TEST_F(StreamRpcTest, CrioctlExecAndPortForward) {
   EXPECT_EQ(ws.output, "ws\n");
 
   std::filesystem::path log = node_.dir().path() / "port-forward.out";
-  Process forward({CrioctlBinary(), "-r", node_.daemon().endpoint(), "port-forward", pod_id_,
-                   ":8081"},
-                  log);
+  Process forward(
+      {CrioctlBinary(), "-r", node_.daemon().endpoint(), "port-forward", pod_id_, ":8081"}, log);
   int local_port = 0;
   ASSERT_TRUE(Eventually([&] {
     std::string text = forward.Output();

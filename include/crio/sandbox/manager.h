@@ -10,9 +10,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "crio/common/unique_fd.h"
 #include "absl/synchronization/mutex.h"
 #include "crio/common/event_hub.h"
+#include "crio/common/unique_fd.h"
 #include "crio/config/holder.h"
 
 namespace crio::image {

@@ -20,8 +20,8 @@ namespace crio::testing {
 void EnterPrivateNetworkNamespace();
 
 struct NodeOptions {
-  bool with_network = true;  // write the CNI config at start
-  std::string extra_config;  // appended to crio.conf
+  bool with_network = true;             // write the CNI config at start
+  std::string extra_config;             // appended to crio.conf
   std::vector<std::string> extra_args;  // crio command-line flags (--hooks-dir DIR, ...)
 };
 

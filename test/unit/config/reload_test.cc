@@ -8,9 +8,9 @@ namespace {
 TEST(DiffTest, ReportsEachChangedOptionWithItsEffect) {
   Config before = Defaults();
   Config after = before;
-  after.runtime.log_level = "debug";                           // live and supported
-  after.api.listen = "/tmp/elsewhere.sock";                    // supported, restart only
-  after.runtime.rdt_config_file = "/etc/rdt.yaml";             // live, not supported here yet
+  after.runtime.log_level = "debug";                // live and supported
+  after.api.listen = "/tmp/elsewhere.sock";         // supported, restart only
+  after.runtime.rdt_config_file = "/etc/rdt.yaml";  // live, not supported here yet
   std::vector<Change> changes = Diff(before, after);
   ASSERT_EQ(changes.size(), 3u);
   EXPECT_EQ(changes[0].option, "crio.api.listen");
