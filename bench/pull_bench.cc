@@ -23,6 +23,7 @@
 #include "crio/common/subprocess.h"
 #include "crio/image/puller.h"
 #include "crio/storage/store.h"
+#include "generated_image.h"
 
 namespace {
 
@@ -59,27 +60,16 @@ bool Accepts(int port) {
   return ok;
 }
 
-void DropCaches() {
-  ::sync();
-  std::ofstream("/proc/sys/vm/drop_caches") << "1";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string layers = argc > 1 ? argv[1] : "8";
   std::string mib = argc > 2 ? argv[2] : "32";
-  (void)crio::Reaper::Get().BecomeSubreaper();
-  char dir_template[] = "/tmp/crio-bench-XXXXXX";
-  std::filesystem::path dir = ::mkdtemp(dir_template);
-  std::filesystem::path layout = dir / "image";
-  std::printf("generating an OCI layout of %s layers x %s MiB...\n", layers.c_str(), mib.c_str());
-  auto generated =
-      crio::RunCommand({MAKE_IMAGE_SCRIPT, layout.string(), layers, mib}, {}, absl::Minutes(10));
-  if (!generated.ok() || generated->exit_code != 0) {
-    std::fprintf(stderr, "generating the image failed\n");
-    return 1;
-  }
+  std::optional<bench::GeneratedImage> generated =
+      bench::GenerateImage(MAKE_IMAGE_SCRIPT, layers, mib);
+  if (!generated) return 1;
+  std::filesystem::path dir = generated->dir;
+  std::filesystem::path layout = generated->layout;
 
   int port = FreePort();
   std::string host = "127.0.0.1:" + std::to_string(port);
@@ -119,7 +109,7 @@ int main(int argc, char** argv) {
     crio::image::SystemContext context;
     context.temporary_dir = dir;
     crio::image::Puller puller(**store, registries, *policy, context);
-    DropCaches();
+    bench::DropCaches();
     long rss_before = StatusKib(::getpid(), "VmRSS");
     absl::Time start = absl::Now();
     absl::StatusOr<std::string> id = puller.Pull(name);
@@ -137,7 +127,7 @@ int main(int argc, char** argv) {
   }
   if (result == 0) {
     std::filesystem::path root = dir / "skopeo-root", run = dir / "skopeo-run";
-    DropCaches();
+    bench::DropCaches();
     absl::Time start = absl::Now();
     absl::StatusOr<pid_t> skopeo =
         crio::Spawn({.argv = {"skopeo", "copy", "-q", "--src-tls-verify=false", "docker://" + name,

@@ -19,6 +19,7 @@
 #include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
 #include "crio/storage/store.h"
+#include "generated_image.h"
 
 namespace {
 
@@ -29,27 +30,16 @@ std::string ReadAll(const std::filesystem::path& path) {
   return content.str();
 }
 
-void DropCaches() {
-  ::sync();
-  std::ofstream("/proc/sys/vm/drop_caches") << "1";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string layers = argc > 1 ? argv[1] : "8";
   std::string mib = argc > 2 ? argv[2] : "32";
-  (void)crio::Reaper::Get().BecomeSubreaper();
-  char dir_template[] = "/tmp/crio-bench-XXXXXX";
-  std::filesystem::path dir = ::mkdtemp(dir_template);
-  std::filesystem::path image = dir / "image";
-  std::printf("generating an OCI layout of %s layers x %s MiB...\n", layers.c_str(), mib.c_str());
-  auto generated =
-      crio::RunCommand({MAKE_IMAGE_SCRIPT, image.string(), layers, mib}, {}, absl::Minutes(10));
-  if (!generated.ok() || generated->exit_code != 0) {
-    std::fprintf(stderr, "generating the image failed\n");
-    return 1;
-  }
+  std::optional<bench::GeneratedImage> generated =
+      bench::GenerateImage(MAKE_IMAGE_SCRIPT, layers, mib);
+  if (!generated) return 1;
+  std::filesystem::path dir = generated->dir;
+  std::filesystem::path image = generated->layout;
   nlohmann::json index = nlohmann::json::parse(ReadAll(image / "index.json"));
   nlohmann::json manifest = nlohmann::json::parse(ReadAll(
       image / "blobs" / "sha256" / index["manifests"][0]["digest"].get<std::string>().substr(7)));
@@ -62,7 +52,7 @@ int main(int argc, char** argv) {
   crio::storage::StoreOptions ours;
   ours.root = dir / "ours-root";
   ours.runroot = dir / "ours-run";
-  DropCaches();
+  bench::DropCaches();
   absl::Time start = absl::Now();
   {
     auto store = crio::storage::Store::Open(ours);
@@ -91,7 +81,7 @@ int main(int argc, char** argv) {
   // skopeo into a containers/storage store of its own.
   std::filesystem::path skopeo_root = dir / "skopeo-root";
   std::filesystem::path skopeo_run = dir / "skopeo-run";
-  DropCaches();
+  bench::DropCaches();
   start = absl::Now();
   auto copied = crio::RunCommand({"skopeo", "copy", "-q", "oci:" + image.string() + ":latest",
                                   "containers-storage:[overlay@" + skopeo_root.string() + "+" +
