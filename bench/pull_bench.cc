@@ -24,6 +24,7 @@
 #include "crio/image/puller.h"
 #include "crio/storage/store.h"
 #include "generated_image.h"
+#include "loopback.h"
 
 namespace {
 
@@ -37,29 +38,6 @@ long StatusKib(pid_t pid, const std::string& field) {
   return 0;
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t length = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool Accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,7 +49,7 @@ int main(int argc, char** argv) {
   std::filesystem::path dir = generated->dir;
   std::filesystem::path layout = generated->layout;
 
-  int port = FreePort();
+  int port = crio::testing::FreeLoopbackPort();
   std::string host = "127.0.0.1:" + std::to_string(port);
   std::ofstream(dir / "registry.yml")
       << "version: 0.1\nlog:\n  level: error\nstorage:\n"
@@ -83,7 +61,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "docker-registry: %s\n", std::string(registry.status().message()).c_str());
     return 1;
   }
-  for (int i = 0; i < 200 && !Accepts(port); ++i)
+  for (int i = 0; i < 200 && !crio::testing::LoopbackAccepts(port); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::string name = host + "/bench:1";
   auto pushed = crio::RunCommand({"skopeo", "copy", "-q", "--dest-tls-verify=false",

@@ -599,29 +599,31 @@ absl::StatusOr<oci::ExecSyncResult> ContainerManager::ExecSync(
   return (*runtime)->ExecSync(snapshot.id, snapshot.name, snapshot.dir, command, timeout);
 }
 
+absl::StatusOr<ContainerManager::RunningContainer> ContainerManager::Running(
+    const std::string& id) {
+  absl::StatusOr<Container> container = Get(id);
+  if (!container.ok()) return container.status();
+  if (container->state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(StrCat("container ", container->id, " is not running"));
+  }
+  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container->runtime_handler);
+  if (!runtime.ok()) return runtime.status();
+  return RunningContainer{*std::move(container), *runtime};
+}
+
 absl::StatusOr<int> ContainerManager::ExecStream(const std::string& id,
                                                  const std::vector<std::string>& command,
                                                  const oci::StreamIo& io) {
   if (command.empty()) return absl::InvalidArgumentError("exec command is empty");
-  absl::StatusOr<Container> container = Get(id);
-  if (!container.ok()) return container.status();
-  if (container->state != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(StrCat("container ", container->id, " is not running"));
-  }
-  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container->runtime_handler);
-  if (!runtime.ok()) return runtime.status();
-  return (*runtime)->ExecStream(container->id, container->dir, command, io);
+  absl::StatusOr<RunningContainer> running = Running(id);
+  if (!running.ok()) return running.status();
+  return running->runtime->ExecStream(running->container.id, running->container.dir, command, io);
 }
 
 absl::Status ContainerManager::Attach(const std::string& id, const oci::StreamIo& io) {
-  absl::StatusOr<Container> container = Get(id);
-  if (!container.ok()) return container.status();
-  if (container->state != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(StrCat("container ", container->id, " is not running"));
-  }
-  absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container->runtime_handler);
-  if (!runtime.ok()) return runtime.status();
-  return (*runtime)->Attach(container->id, container->dir, io);
+  absl::StatusOr<RunningContainer> running = Running(id);
+  if (!running.ok()) return running.status();
+  return running->runtime->Attach(running->container.id, running->container.dir, io);
 }
 
 absl::Status ContainerManager::UpdateResources(

@@ -71,24 +71,14 @@ TEST_F(ContainerTest, UserEnvAndWorkingDirFollowTheConfig) {
 
 TEST_F(ContainerTest, StopRemoveAndPodRemovalTakeContainersAway) {
   std::string id = CreateAndStart(Config("stopme", {"sleep", "1000"}));
-  runtime::v1::StopContainerRequest stop;
-  stop.set_container_id(id);
-  stop.set_timeout(1);
-  runtime::v1::StopContainerResponse stopped;
-  ASSERT_TRUE(node_.daemon()
-                  .runtime()
-                  .StopContainer(Context(std::chrono::seconds(30)).get(), stop, &stopped)
-                  .ok());
+  ASSERT_TRUE(Stop(id, 1).ok());
   runtime::v1::ContainerStatus status = Status(id);
   EXPECT_EQ(status.state(), runtime::v1::CONTAINER_EXITED);
   // sleep is its PID namespace's init and has no SIGTERM handler, so the kernel drops SIGTERM:
   // only the SIGKILL after the timeout ends it.
   EXPECT_EQ(status.exit_code(), 128 + SIGKILL);
   EXPECT_EQ(status.reason(), "Error");
-  EXPECT_TRUE(node_.daemon()
-                  .runtime()
-                  .StopContainer(Context(std::chrono::seconds(30)).get(), stop, &stopped)
-                  .ok());
+  EXPECT_TRUE(Stop(id, 1).ok());  // stopping again is fine
 
   runtime::v1::RemoveContainerRequest remove;
   remove.set_container_id(id);

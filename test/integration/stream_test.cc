@@ -215,14 +215,7 @@ TEST_P(StreamTest, AttachFollowsTheContainerOutputAndFeedsItsStdin) {
       std::chrono::seconds(15));
   EXPECT_TRUE(seen) << output.Text() << "\ncontainer log:\n" << ReadAll(Status(id).log_path());
   // The container ends (stdin closed by stopping it): the attach session ends with it.
-  runtime::v1::StopContainerRequest stop;
-  stop.set_container_id(id);
-  stop.set_timeout(1);
-  runtime::v1::StopContainerResponse stopped;
-  ASSERT_TRUE(node_.daemon()
-                  .runtime()
-                  .StopContainer(Context(std::chrono::seconds(30)).get(), stop, &stopped)
-                  .ok());
+  ASSERT_TRUE(Stop(id, 1).ok());
   input.write.Reset();
   session.join();
   EXPECT_TRUE(code.ok()) << code.status();

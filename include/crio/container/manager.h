@@ -117,6 +117,12 @@ class ContainerManager {
   explicit ContainerManager(ContainerManagerOptions options) : options_(std::move(options)) {}
 
  private:
+  // A running container and its runtime handler, for exec and attach.
+  struct RunningContainer {
+    Container container;
+    oci::Runtime* runtime = nullptr;
+  };
+  absl::StatusOr<RunningContainer> Running(const std::string& id);
   absl::Status Recover();
   std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error);
   // Folds an exit the monitor recorded into the container's state (persisting it).

@@ -66,6 +66,15 @@ class PodFixture : public ::testing::Test {
     return id;
   }
 
+  grpc::Status Stop(const std::string& id, int64_t timeout_seconds) {
+    runtime::v1::StopContainerRequest stop;
+    stop.set_container_id(id);
+    stop.set_timeout(timeout_seconds);
+    runtime::v1::StopContainerResponse stopped;
+    return node_.daemon().runtime().StopContainer(Context(std::chrono::seconds(30)).get(), stop,
+                                                  &stopped);
+  }
+
   runtime::v1::ContainerStatus Status(const std::string& id) {
     runtime::v1::ContainerStatusRequest request;
     request.set_container_id(id);

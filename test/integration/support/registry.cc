@@ -13,32 +13,10 @@
 #include <fstream>
 
 #include "crio/common/subprocess.h"
+#include "loopback.h"
 
 namespace crio::testing {
 namespace {
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t length = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool Accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
 
 void Openssl(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"openssl"};
@@ -60,7 +38,7 @@ std::string HtpasswdLine(const std::string& user, const std::string& password) {
 }
 
 LocalRegistry::LocalRegistry(RegistryOptions options) : options_(std::move(options)) {
-  int port = FreePort();
+  int port = FreeLoopbackPort();
   host_ = "127.0.0.1:" + std::to_string(port);
   std::string yaml =
       "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " +
@@ -98,7 +76,7 @@ LocalRegistry::LocalRegistry(RegistryOptions options) : options_(std::move(optio
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"/usr/bin/docker-registry", "serve", config.string()},
       dir_.path() / "registry.log");
-  EXPECT_TRUE(Eventually([&] { return Accepts(port); })) << process_->Output();
+  EXPECT_TRUE(Eventually([&] { return LoopbackAccepts(port); })) << process_->Output();
 }
 
 std::string LocalRegistry::PushBusybox(const std::string& repository, const std::string& tag) {
