@@ -48,17 +48,11 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
   };
   if (::fchmod(fd.get(), mode) != 0) return fail(ErrnoError("chmod", tmp_path, errno));
   if (auto status = WriteAll(fd.get(), content, tmp_path); !status.ok()) return fail(status);
-  bool durable = durability == Durability::kDurable;
-  if (durable && ::fsync(fd.get()) != 0) return fail(ErrnoError("fsync", tmp_path, errno));
+  if (durability == Durability::kDurable && ::fsync(fd.get()) != 0)
+    return fail(ErrnoError("fsync", tmp_path, errno));
   fd.Reset();
   if (::rename(tmp_path.c_str(), path.c_str()) != 0)
     return fail(ErrnoError("rename to", path, errno));
-  if (!durable) return absl::OkStatus();
-
-  // The rename is durable only once the directory entry itself reaches the disk.
-  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir_fd.valid() || ::fsync(dir_fd.get()) != 0)
-    return ErrnoError("fsync directory", dir, errno);
   return absl::OkStatus();
 }
 

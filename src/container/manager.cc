@@ -426,7 +426,9 @@ absl::Status ContainerManager::Start(const std::string& id) {
   if (!runtime.ok()) return runtime.status();
   // Taken before the process runs: a short-lived one may finish before Start returns.
   int64_t started_at = absl::ToUnixNanos(absl::Now());
-  if (absl::Status started = (*runtime)->Start(container.id); !started.ok()) {
+  if (absl::Status started =
+          (*runtime)->Start(container.id, {.init_pid = container.pid, .bundle = container.dir});
+      !started.ok()) {
     container.state = ContainerState::kExited;
     container.reason = "Error";
     container.message = std::string(started.message());

@@ -1,4 +1,4 @@
-// The short runtime operations, run directly: start, kill, delete, state, update, pause, resume.
+// The short runtime operations, run directly: kill, delete, state, update, pause, resume.
 #include "crio/oci/runtime.h"
 
 #include <nlohmann/json.hpp>
@@ -95,8 +95,6 @@ absl::Status Runtime::RemoveMonitorCgroup(const std::string& id, const std::stri
   std::string path = MonitorCgroup(id, cgroup_parent);
   return path.empty() ? absl::OkStatus() : RemoveCgroup(path);
 }
-
-absl::Status Runtime::Start(const std::string& id) { return RunRuntime({"start", id}).status(); }
 
 absl::Status Runtime::Kill(const std::string& id, int signal, bool all) {
   std::vector<std::string> args = {"kill"};

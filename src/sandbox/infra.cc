@@ -109,7 +109,8 @@ absl::Status StartInfraContainer(Sandbox& sandbox, const InfraDeps& deps) {
     return absl::Status(pid.status().code(),
                         StrCat("creating the pause container: ", View(pid.status().message())));
   }
-  if (absl::Status started = deps.runtime->Start(id); !started.ok()) {
+  if (absl::Status started = deps.runtime->Start(id, {.init_pid = *pid, .bundle = infra.bundle});
+      !started.ok()) {
     (void)deps.runtime->Kill(id, SIGKILL, true);
     (void)deps.exits->Wait(id, absl::Seconds(10));
     (void)deps.runtime->Delete(id);

@@ -296,13 +296,18 @@ absl::StatusOr<LayerRecord> LayerStore::CreateLocked(std::vector<LayerRecord>& l
   if (::symlink(StrCat("../", record.id, "/diff").c_str(), (home_ / "l" / link).c_str()) != 0) {
     return fail(ErrnoStatus("symlink", home_ / "l" / link));
   }
-  if (auto status = WriteFileAtomically(dir / "link", link, 0644); !status.ok())
+  // link and lower are not synced, as containers/storage does not: the directories beside them
+  // (and the unpacked diff) are not either, so a synced link alone would not make the layer
+  // survive a crash of the machine.
+  if (auto status = WriteFileAtomically(dir / "link", link, 0644, Durability::kVolatile);
+      !status.ok())
     return fail(status);
   if (record.parent.empty()) {
     if (auto status = MakeDir(dir / "empty", 0700); !status.ok()) return fail(status);
   } else {
     std::string lower = StrCat("l/", parent_link, parent_lower.empty() ? "" : ":", parent_lower);
-    if (auto status = WriteFileAtomically(dir / "lower", lower, 0666); !status.ok())
+    if (auto status = WriteFileAtomically(dir / "lower", lower, 0666, Durability::kVolatile);
+        !status.ok())
       return fail(status);
   }
 

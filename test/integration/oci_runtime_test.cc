@@ -8,6 +8,8 @@
 #include <random>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "bundle.h"
 #include "crio/common/reaper.h"
 #include "crio/common/subprocess.h"
@@ -301,6 +303,127 @@ TEST_P(OciRuntimeTest, MissingContainerIsNotFoundAndDeleteIsIdempotent) {
   EXPECT_TRUE(absl::IsNotFound(runtime_->State(id).status()));
   EXPECT_TRUE(absl::IsNotFound(runtime_->Kill(id, SIGTERM)));
   EXPECT_TRUE(runtime_->Delete(id).ok());
+}
+
+// Start releases a created runc container itself (runtime_start.cc); these run runc through a
+// wrapper that records its subcommands, so they see which path a start took.
+class RuncStartTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok()); }
+
+  void SetUp() override {
+    std::filesystem::create_directories(dir_.path() / "bin");
+    wrapper_ = dir_.path() / "bin" / "runc";
+    std::ofstream(wrapper_) << "#!/bin/sh\necho \"$*\" >> " << (dir_.path() / "calls").string()
+                            << "\nexec /usr/sbin/runc \"$@\"\n";
+    std::filesystem::permissions(wrapper_, std::filesystem::perms::owner_all);
+    oci::RuntimeSettings settings;
+    settings.handler_name = "runc";
+    settings.runtime_binary = wrapper_;
+    settings.runtime_root = dir_.path() / "runtime";
+    settings.monitor_binary = CONMON_BINARY;
+    settings.monitor_env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+    settings.exits_dir = dir_.path() / "exits";
+    settings.attach_socket_dir = dir_.path() / "attach";
+    settings.create_timeout = absl::Seconds(30);
+    runtime_ = std::make_unique<oci::Runtime>(settings);
+    auto watcher = oci::ExitWatcher::Start(settings.exits_dir);
+    ASSERT_TRUE(watcher.ok()) << watcher.status();
+    exits_ = std::move(*watcher);
+  }
+
+  void TearDown() override {
+    for (const std::string& id : created_) {
+      (void)runtime_->Kill(id, SIGKILL, /*all=*/true);
+      exits_->Wait(id, absl::Seconds(10));
+      EXPECT_TRUE(runtime_->Delete(id).ok());
+    }
+    exits_.reset();
+  }
+
+  // Creates a container running `args`; `poststart_hook` adds a hook that runs `true`.
+  std::pair<std::string, pid_t> Create(std::vector<std::string> args, bool poststart_hook) {
+    std::string id = RandomHexId();
+    bundle_ = dir_.path() / id.substr(0, 12);
+    WriteBundle(bundle_, {.args = std::move(args)});
+    if (poststart_hook) {
+      nlohmann::json spec = nlohmann::json::parse(ReadAll(bundle_ / "config.json"));
+      spec["hooks"]["poststart"] = {{{"path", "/bin/true"}}};
+      std::ofstream(bundle_ / "config.json") << spec.dump();
+    }
+    absl::StatusOr<pid_t> pid = runtime_->Create({.id = id,
+                                                  .name = "start-" + id.substr(0, 6),
+                                                  .bundle = bundle_,
+                                                  .log_path = bundle_ / "ctr.log",
+                                                  .persist_dir = bundle_});
+    EXPECT_TRUE(pid.ok()) << pid.status();
+    created_.push_back(id);
+    return {id, pid.value_or(0)};
+  }
+
+  // The runtime subcommands run so far, e.g. "create", "start", "state".
+  std::vector<std::string> Subcommands() {
+    std::vector<std::string> names;
+    std::istringstream calls(ReadAll(dir_.path() / "calls"));
+    std::string line;
+    while (std::getline(calls, line)) {
+      std::istringstream words(line);
+      std::string word;
+      while (words >> word) {
+        if (word.rfind("-", 0) == 0 || word.find('/') != std::string::npos) continue;
+        names.push_back(word);
+        break;
+      }
+    }
+    return names;
+  }
+
+  TempDir dir_;
+  std::filesystem::path wrapper_;
+  std::filesystem::path bundle_;
+  std::unique_ptr<oci::Runtime> runtime_;
+  std::unique_ptr<oci::ExitWatcher> exits_;
+  std::vector<std::string> created_;
+};
+
+TEST_F(RuncStartTest, ReleasesTheInitWithoutRunningTheRuntime) {
+  auto [id, pid] = Create({"sh", "-c", "echo started; sleep 1000"}, /*poststart_hook=*/false);
+  ASSERT_GT(pid, 0);
+  std::filesystem::path fifo = dir_.path() / "runtime" / id / "exec.fifo";
+  ASSERT_TRUE(std::filesystem::exists(fifo));
+  ASSERT_TRUE(runtime_->Start(id, {.init_pid = pid, .bundle = bundle_}).ok());
+  EXPECT_THAT(Subcommands(), ::testing::Not(::testing::Contains("start")));
+  EXPECT_FALSE(std::filesystem::exists(fifo));
+  // runc itself now reports it running, and the process is the container's command.
+  absl::StatusOr<oci::RuntimeState> state = runtime_->State(id);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->status, "running");
+  EXPECT_EQ(state->pid, pid);
+  EXPECT_TRUE(Eventually(
+      [&] { return ReadAll(bundle_ / "ctr.log").find("started") != std::string::npos; }));
+  // Starting it again is runc's error, as with `runc start` alone.
+  absl::Status again = runtime_->Start(id, {.init_pid = pid, .bundle = bundle_});
+  EXPECT_FALSE(again.ok());
+  EXPECT_THAT(std::string(again.message()), HasSubstr("running"));
+}
+
+TEST_F(RuncStartTest, PoststartHooksGoThroughTheRuntime) {
+  auto [id, pid] = Create({"sleep", "1000"}, /*poststart_hook=*/true);
+  ASSERT_TRUE(runtime_->Start(id, {.init_pid = pid, .bundle = bundle_}).ok());
+  EXPECT_THAT(Subcommands(), ::testing::Contains("start"));
+  absl::StatusOr<oci::RuntimeState> state = runtime_->State(id);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->status, "running");
+}
+
+TEST_F(RuncStartTest, AnInitThatDiedIsLeftToTheRuntimeToReport) {
+  auto [id, pid] = Create({"sleep", "1000"}, /*poststart_hook=*/false);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(exits_->Wait(id, absl::Seconds(20)).has_value());
+  absl::Status started = runtime_->Start(id, {.init_pid = pid, .bundle = bundle_});
+  EXPECT_FALSE(started.ok());
+  EXPECT_THAT(Subcommands(), ::testing::Contains("start"));
 }
 
 INSTANTIATE_TEST_SUITE_P(MonitorsAndRuntimes, OciRuntimeTest,

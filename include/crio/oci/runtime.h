@@ -62,6 +62,12 @@ struct RuntimeState {
   pid_t pid = 0;
 };
 
+// What Start may use to release a created container itself instead of running `runtime start`.
+struct StartOptions {
+  pid_t init_pid = 0;            // the container's pid from Create; 0 always runs `runtime start`
+  std::filesystem::path bundle;  // holds config.json; empty always runs `runtime start`
+};
+
 struct ExecSyncResult {
   int exit_code = 0;  // -1 with "command timed out" on stderr after a timeout, like CRI-O
   std::string out;
@@ -105,7 +111,10 @@ class Runtime {
   // Starts a monitor that runs `runtime create`; returns the container's pid once the monitor
   // reports it. The runtime's own error text is in the error when creation fails.
   absl::StatusOr<pid_t> Create(const CreateOptions& options);
-  absl::Status Start(const std::string& id);
+  // Lets a created container's process run. With runc, and options naming the init and the
+  // bundle of a spec without poststart hooks, does what `runc start` does itself (see
+  // runtime_start.cc); otherwise, or when that cannot apply, runs `runtime start`.
+  absl::Status Start(const std::string& id, const StartOptions& options = {});
   // Sends a signal (to every process of the container when `all`).
   absl::Status Kill(const std::string& id, int signal, bool all = false);
   // Removes the container from the runtime; NotFound-tolerant (a missing container is success).
