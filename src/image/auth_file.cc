@@ -11,6 +11,7 @@
 
 #include "crio/common/log.h"
 #include "crio/common/strings.h"
+#include "crio/image/cred_helper.h"
 
 namespace crio::image {
 namespace {
@@ -52,15 +53,21 @@ absl::StatusOr<std::optional<Credentials>> FromEntry(const nlohmann::json& entry
   if (!entry.is_object()) {
     return absl::InvalidArgumentError(StrCat("credentials file ", where, " is not an object"));
   }
-  if (entry.contains("identitytoken") && entry["identitytoken"].is_string() &&
-      !entry["identitytoken"].get<std::string>().empty()) {
-    return absl::UnimplementedError(
-        StrCat("credentials file ", where, ": identity tokens are not supported yet"));
-  }
   Credentials credentials;
   credentials.source = file.string();
-  if (entry.contains("auth") && entry["auth"].is_string()) {
-    std::string auth = entry["auth"];
+  // docker login keeps an OAuth2 refresh token next to "auth" (then base64 of "user:").
+  std::string identity_token;
+  if (entry.contains("identitytoken") && entry["identitytoken"].is_string())
+    identity_token = entry["identitytoken"];
+  bool has_auth = entry.contains("auth") && entry["auth"].is_string();
+  std::string auth = has_auth ? entry["auth"].get<std::string>() : std::string();
+  if (auth.empty() && !identity_token.empty()) {
+    // containers/image reads an identity token only with a usable "auth", so a bare one leaves
+    // the pull anonymous there too; say so rather than let it end in a puzzling 401.
+    spdlog::warn("Credentials file {}: the identity token has no \"auth\" with it; ignored", where);
+    return std::nullopt;
+  }
+  if (has_auth) {
     if (auth.empty()) return std::nullopt;
     std::optional<std::string> decoded = DecodeBase64(auth);
     size_t colon = decoded ? decoded->find(':') : std::string::npos;
@@ -70,6 +77,7 @@ absl::StatusOr<std::optional<Credentials>> FromEntry(const nlohmann::json& entry
     }
     credentials.username = decoded->substr(0, colon);
     credentials.password = decoded->substr(colon + 1);
+    credentials.identity_token = identity_token;
     return credentials;
   }
   if (entry.contains("username") && entry["username"].is_string()) {
@@ -130,11 +138,18 @@ absl::StatusOr<std::optional<Credentials>> CredentialsFromFile(const std::filesy
       legacy ? json : (json.contains("auths") && json["auths"].is_object() ? json["auths"] : empty);
   std::string host = NormalizedHost(reference.domain);
 
-  if (json.contains("credHelpers") && json["credHelpers"].is_object() &&
-      (json["credHelpers"].contains(host) || json["credHelpers"].contains(reference.domain))) {
-    return absl::UnimplementedError(StrCat("credentials file ", file.string(),
-                                           ": credential helpers are not supported yet (", host,
-                                           ")"));
+  // A helper named for the host answers for all of it (no per-repository keys), before "auths".
+  if (json.contains("credHelpers") && json["credHelpers"].is_object()) {
+    const nlohmann::json& helpers = json["credHelpers"];
+    std::string key = helpers.contains(reference.domain) ? reference.domain : host;
+    if (helpers.contains(key)) {
+      std::string source = StrCat("credHelpers entry for ", key, " in ", file.string());
+      if (!helpers[key].is_string() || helpers[key].get<std::string>().empty()) {
+        return absl::InvalidArgumentError(
+            StrCat("credentials file ", file.string(), ": ", source, " is not a helper name"));
+      }
+      return CredentialsFromHelper(helpers[key].get<std::string>(), key, source);
+    }
   }
   // Most specific first: the repository, its namespaces, then the host.
   std::string key = StrCat(host, "/", reference.path);

@@ -466,9 +466,7 @@ absl::StatusOr<RegistryClient::Response> RegistryClient::Get(
 
 absl::Status RegistryClient::Authenticate(const std::string& challenge, const std::string& scope) {
   std::string scheme = Lower(challenge.substr(0, challenge.find(' ')));
-  std::string whose =
-      StrCat("the credentials from ",
-             credentials_.source.empty() ? std::string("the request") : credentials_.source);
+  std::string whose = StrCat("the credentials from ", Source());
   if (scheme == "basic") {
     if (credentials_.empty()) {
       return absl::UnauthenticatedError(
@@ -486,22 +484,46 @@ absl::Status RegistryClient::Authenticate(const std::string& challenge, const st
     return absl::UnimplementedError(
         StrCat("registry ", host_, ": authentication scheme ", scheme, " is not supported yet"));
   }
+  // A registry token from the request is all we have: the registry did not take it.
+  if (!credentials_.registry_token.empty()) {
+    return absl::UnauthenticatedError(
+        StrCat("registry ", host_, " rejected the registry token from ", Source(), " (HTTP 401)"));
+  }
   std::map<std::string, std::string> parameters = ChallengeParameters(challenge);
   std::string realm = parameters["realm"];
   if (realm.empty()) {
     return absl::UnauthenticatedError(
         StrCat("registry ", host_, ": token challenge without realm"));
   }
+  return FetchBearerToken(realm, parameters["service"],
+                          !scope.empty() ? scope : parameters["scope"]);
+}
+
+absl::Status RegistryClient::FetchBearerToken(const std::string& realm, const std::string& service,
+                                              const std::string& scope) {
   CURL* curl = curl_easy_init();
-  std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
+  std::string fields;
   auto add = [&](const char* key, const std::string& value) {
     if (value.empty()) return;
     char* escaped = curl_easy_escape(curl, value.c_str(), static_cast<int>(value.size()));
-    StrAppend(&url, url.back() == '?' || url.back() == '&' ? "" : "&", key, "=", escaped);
+    StrAppend(&fields, fields.empty() ? "" : "&", key, "=", escaped);
     curl_free(escaped);
   };
-  add("service", parameters["service"]);
-  add("scope", !scope.empty() ? scope : parameters["scope"]);
+  // With an identity token, the OAuth2 form POST of the distribution token spec (the client_id
+  // containers/image sends); otherwise a GET, anonymous or with Basic credentials.
+  bool oauth = !credentials_.identity_token.empty();
+  if (oauth) {
+    add("grant_type", "refresh_token");
+    add("refresh_token", credentials_.identity_token);
+    add("client_id", "containers/image");
+  } else {
+    add("account", credentials_.username);
+  }
+  add("service", service);
+  add("scope", scope);
+  std::string url = realm;
+  if (!oauth && !fields.empty())
+    StrAppend(&url, realm.find('?') == std::string::npos ? "?" : "&", fields);
   std::string body;
   std::map<std::string, std::string> headers;
   uint64_t delivered = 0;
@@ -516,7 +538,10 @@ absl::Status RegistryClient::Authenticate(const std::string& challenge, const st
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
   SetTlsOptions(curl);
   std::string user_password = credentials_.username + ":" + credentials_.password;
-  if (!credentials_.empty()) {
+  if (oauth) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, fields.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(fields.size()));
+  } else if (!credentials_.username.empty() || !credentials_.password.empty()) {
     curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
     curl_easy_setopt(curl, CURLOPT_USERPWD, user_password.c_str());
   }
@@ -526,12 +551,29 @@ absl::Status RegistryClient::Authenticate(const std::string& challenge, const st
   absl::Status failure = rc != CURLE_OK ? CurlError(rc, realm, error) : absl::OkStatus();
   curl_easy_cleanup(curl);
   if (!failure.ok()) return failure;
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (oauth && code >= 400 && code < 500) {
+    // The OAuth2 error code ("invalid_grant") says why; it never holds the token.
+    std::string reason;
+    if (json.is_object() && json.contains("error") && json["error"].is_string()) {
+      std::string value = json["error"];
+      if (value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || c == '_';
+          })) {
+        reason = ": " + value;
+      }
+    }
+    return absl::UnauthenticatedError(StrCat("the token service of registry ", host_,
+                                             " rejected the identity token from ", Source(),
+                                             " (HTTP ", code, reason, ")"));
+  }
   if (code == 401 || code == 403) {
     return absl::UnauthenticatedError(StrCat("the token service of registry ", host_, " rejected ",
-                                             credentials_.empty() ? "anonymous access" : whose,
+                                             credentials_.empty()
+                                                 ? std::string("anonymous access")
+                                                 : StrCat("the credentials from ", Source()),
                                              " (HTTP ", code, ")"));
   }
-  auto json = nlohmann::json::parse(body, nullptr, false);
   std::string token;
   if (json.is_object()) {
     if (json.contains("token") && json["token"].is_string()) token = json["token"];
@@ -544,6 +586,10 @@ absl::Status RegistryClient::Authenticate(const std::string& challenge, const st
   }
   authorization_ = "Bearer " + token;
   return absl::OkStatus();
+}
+
+std::string RegistryClient::Source() const {
+  return credentials_.source.empty() ? std::string("the request") : credentials_.source;
 }
 
 absl::StatusOr<Manifest> RegistryClient::GetManifest(const std::string& repository,
@@ -568,10 +614,9 @@ absl::StatusOr<Manifest> RegistryClient::GetManifest(const std::string& reposito
                                                " (HTTP ", response->code,
                                                "): no credentials were given or found for it"));
     }
-    return absl::UnauthenticatedError(
-        StrCat("registry ", host_, " rejected the credentials from ",
-               credentials_.source.empty() ? std::string("the request") : credentials_.source,
-               " for ", repository, " (HTTP ", response->code, ")"));
+    return absl::UnauthenticatedError(StrCat("registry ", host_, " rejected the credentials from ",
+                                             Source(), " for ", repository, " (HTTP ",
+                                             response->code, ")"));
   }
   if (response->code != 200) {
     return absl::UnavailableError(StrCat("manifest ", repository, ":", reference, " from ", host_,

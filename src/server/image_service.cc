@@ -79,10 +79,6 @@ grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext*,
   if (request->image().image().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no image given");
   }
-  if (!request->auth().identity_token().empty()) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        "identity tokens in AuthConfig are not supported yet");
-  }
   // The sandbox config is only logged: namespaced auth and policy, its uses in CRI-O, are not
   // supported yet (docs/images.md).
   if (request->has_sandbox_config()) {
@@ -92,6 +88,7 @@ grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext*,
   }
   image::Credentials credentials = CredentialsOf(request->auth());
   credentials.registry_token = request->auth().registry_token();
+  credentials.identity_token = request->auth().identity_token();
   absl::StatusOr<std::string> id = images_.Pull(request->image().image(), credentials);
   if (!id.ok()) return ToGrpc(id.status());
   response->set_image_ref(*id);

@@ -18,13 +18,14 @@ namespace crio::image {
 // ${DOCKER_CONFIG:-~/.docker}/config.json and the legacy ~/.dockercfg.
 std::vector<std::filesystem::path> AuthFilePaths(const std::filesystem::path& auth_file);
 
-// The credentials one file holds for `reference`: the most specific of the keys
-// "host/a/b/repo", "host/a/b", "host/a", "host" in "auths", then keys written the old Docker way
-// ("https://host/v1/", "http://host") for the host. std::nullopt when the file is missing or
-// holds nothing for it. Errors name the file (never a secret): unreadable or malformed JSON,
-// an "auth" that is not base64 of "user:password", and entries we cannot use yet (identity
-// tokens, a credential helper for this host) are Unimplemented rather than skipped; a global
-// "credsStore" is only warned about.
+// The credentials one file holds for `reference`: a "credHelpers" entry for the host first
+// (the docker credential helper it names is run, see cred_helper.h), then the most specific of
+// the keys "host/a/b/repo", "host/a/b", "host/a", "host" in "auths", then keys written the old
+// Docker way ("https://host/v1/", "http://host") for the host. An entry's "identitytoken" comes
+// with its "auth". std::nullopt when the file is missing or holds nothing for it (a helper that
+// says it has nothing included). Errors name the file (never a secret): unreadable or malformed
+// JSON, an "auth" that is not base64 of "user:password", a helper that is missing or fails. A
+// global "credsStore" is only warned about (containers/image does not read it either).
 absl::StatusOr<std::optional<Credentials>> CredentialsFromFile(const std::filesystem::path& file,
                                                                const Reference& reference);
 

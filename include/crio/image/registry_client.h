@@ -21,10 +21,16 @@ struct Credentials {
   std::string password;
   // A bearer token for the registry itself (AuthConfig.registry_token), sent as is.
   std::string registry_token;
+  // An OAuth2 refresh token for the registry's token service (AuthConfig.identity_token, an
+  // "identitytoken" in a credentials file, a credential helper's "<token>" answer): bearer
+  // tokens are then obtained with grant_type=refresh_token instead of the username/password.
+  std::string identity_token;
   // Where they came from ("AuthConfig", a file's path), for error messages; never the secret.
   std::string source;
 
-  bool empty() const { return username.empty() && password.empty() && registry_token.empty(); }
+  bool empty() const {
+    return username.empty() && password.empty() && registry_token.empty() && identity_token.empty();
+  }
 };
 
 // How pulls reach registries: the parts of containers/image's SystemContext we honour.
@@ -101,10 +107,12 @@ extern const std::vector<std::string> kManifestMediaTypes;
 // A client for one registry host speaking the distribution API v2 (through libcurl). TLS is
 // verified against the system CAs plus the host's certs.d directory; a registry marked insecure
 // is tried over HTTPS without verification and then over plain HTTP. Bearer token and Basic
-// authentication follow the WWW-Authenticate challenge. Transient failures (429, 5xx, a broken
-// connection) are retried with backoff; an interrupted blob resumes with a Range request.
-// Credentials never appear in errors or logs. One client is used by one thread at a time; Clone
-// gives another thread its own connection with the same authentication.
+// authentication follow the WWW-Authenticate challenge: a bearer token comes from the realm by
+// GET (anonymous, or Basic with the username and password) or, with an identity token, by the
+// OAuth2 refresh_token POST, and is replaced when the registry answers 401 to it. Transient
+// failures (429, 5xx, a broken connection) are retried with backoff; an interrupted blob resumes
+// with a Range request. Credentials never appear in errors or logs. One client is used by one
+// thread at a time; Clone gives another thread its own connection with the same authentication.
 class RegistryClient {
  public:
   // `host` as in a reference ("127.0.0.1:5000", "quay.io"); docker.io goes to
@@ -148,6 +156,11 @@ class RegistryClient {
                                    uint64_t* delivered);
   absl::Status Connect();
   absl::Status Authenticate(const std::string& challenge, const std::string& scope);
+  // Asks the token service at `realm` for a bearer token covering `scope`.
+  absl::Status FetchBearerToken(const std::string& realm, const std::string& service,
+                                const std::string& scope);
+  // Where the credentials came from, for messages.
+  std::string Source() const;
   absl::Status CurlError(int code, const std::string& url, const char* detail) const;
   void SetTlsOptions(void* curl) const;
 

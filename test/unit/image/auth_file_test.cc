@@ -62,14 +62,19 @@ TEST_F(AuthFileTest, ProblemsNameTheFileAndNotTheSecret) {
                                  Ref("quay.io/a"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("bad.json"), std::string::npos);
-  auto token = CredentialsFromFile(
-      Write("token.json", "{\"auths\":{\"quay.io\":{\"identitytoken\":\"secret-token\"}}}"),
-      Ref("quay.io/a"));
-  EXPECT_TRUE(absl::IsUnimplemented(token.status()));
-  EXPECT_EQ(token.status().message().find("secret-token"), std::string::npos);
+  // A credHelpers entry runs the helper: one that is not installed is an error naming it.
   auto helper = CredentialsFromFile(
-      Write("helper.json", "{\"credHelpers\":{\"quay.io\":\"secretservice\"}}"), Ref("quay.io/a"));
-  EXPECT_TRUE(absl::IsUnimplemented(helper.status()));
+      Write("helper.json", "{\"credHelpers\":{\"quay.io\":\"crio-no-such-helper\"}}"),
+      Ref("quay.io/a"));
+  EXPECT_TRUE(absl::IsFailedPrecondition(helper.status())) << helper.status();
+  EXPECT_NE(helper.status().message().find("docker-credential-crio-no-such-helper"),
+            std::string::npos);
+  EXPECT_NE(helper.status().message().find("helper.json"), std::string::npos);
+  auto not_a_name = CredentialsFromFile(Write("helper2.json", "{\"credHelpers\":{\"quay.io\":7}}"),
+                                        Ref("quay.io/a"));
+  EXPECT_TRUE(absl::IsInvalidArgument(not_a_name.status()));
+  // Helpers for other hosts are not run.
+  EXPECT_FALSE(CredentialsFromFile(dir_ / "helper.json", Ref("ghcr.io/a"))->has_value());
   EXPECT_FALSE(CredentialsFromFile(Write("notjson.json", "{"), Ref("quay.io/a")).ok());
   // docker's global credential store: no credentials from it, not an error.
   auto store =
@@ -88,6 +93,22 @@ TEST_F(AuthFileTest, SearchOrder) {
   ASSERT_GE(defaults.size(), 3u);
   if (::geteuid() == 0) EXPECT_EQ(defaults[0], "/run/containers/0/auth.json");
   EXPECT_EQ(defaults[defaults.size() - 2].filename(), "config.json");
+}
+
+TEST_F(AuthFileTest, IdentityTokenComesWithItsAuth) {
+  std::filesystem::path file =
+      Write("token.json", "{\"auths\":{\"quay.io\":{\"auth\":\"" + Base64Encode("me:") +
+                              "\",\"identitytoken\":\"refresh-1\"},\"ghcr.io\":{"
+                              "\"identitytoken\":\"bare\"}}}");
+  auto found = CredentialsFromFile(file, Ref("quay.io/a"));
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status();
+  EXPECT_EQ((*found)->username, "me");
+  EXPECT_EQ((*found)->password, "");
+  EXPECT_EQ((*found)->identity_token, "refresh-1");
+  // Without "auth", containers/image ignores the token: so do we (with a warning).
+  auto bare = CredentialsFromFile(file, Ref("ghcr.io/a"));
+  ASSERT_TRUE(bare.ok());
+  EXPECT_FALSE(bare->has_value());
 }
 
 }  // namespace
