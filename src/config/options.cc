@@ -132,7 +132,7 @@ std::vector<ConfigOption> BuildConfigOptions() {
        "privileged-seccomp-profile"},
       {"crio.runtime", "apparmor_profile", "crio-default",
        "AppArmor profile for RuntimeDefault (used only where AppArmor is enabled).",
-       FIELD(runtime.apparmor_profile), kLive, kNo, {}, Check::kNone, "apparmor-profile"},
+       FIELD(runtime.apparmor_profile), kRestart, kYes, {}, Check::kNone, "apparmor-profile"},
       {"crio.runtime", "selinux", false, "Label containers with SELinux (where it is enabled).",
        FIELD(runtime.selinux), kRestart, kNo, {}, Check::kNone, "selinux"},
       {"crio.runtime", "hooks_dir", Strings{"/usr/share/containers/oci/hooks.d"},

@@ -24,9 +24,11 @@
 #include "crio/container/manager.h"
 #include "crio/image/image_manager.h"
 #include "crio/network/cni.h"
+#include "crio/oci/apparmor.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_handler.h"
 #include "crio/oci/runtime_set.h"
+#include "crio/oci/spec.h"
 #include "crio/sandbox/manager.h"
 #include "crio/server/cri_server.h"
 #include "crio/server/streaming_backend.h"
@@ -66,6 +68,11 @@ absl::Status CheckHost(const config::Config& config) {
   if (!config.crio.storage_driver.empty() && config.crio.storage_driver != "overlay") {
     return absl::UnimplementedError(StrCat("crio.storage_driver \"", config.crio.storage_driver,
                                            "\" is not supported yet (only overlay)"));
+  }
+  if (auto status =
+          oci::PrepareAppArmor(config.runtime.apparmor_profile, oci::DetectHostLsm().apparmor);
+      !status.ok()) {
+    return status;
   }
   return oci::CheckHandlers(config);
 }

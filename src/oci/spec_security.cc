@@ -249,18 +249,21 @@ absl::Status AddSeccomp(const SpecInputs& in, const std::vector<std::string>& ca
 }
 
 absl::Status AddAppArmor(const runtime::v1::LinuxContainerSecurityContext& sc, const HostLsm& lsm,
-                         json& process, std::vector<std::string>& notes) {
+                         const std::string& default_profile, json& process,
+                         std::vector<std::string>& notes) {
   absl::StatusOr<Profile> p =
       SelectProfile(sc.has_apparmor(), sc.apparmor(), LegacyAppArmor(sc), "apparmor");
   if (!p.ok()) return p.status();
-  if (!p->set) return absl::OkStatus();
   if (!lsm.apparmor) {
-    if (p->type != runtime::v1::SecurityProfile::Unconfined) {
+    if (p->set && p->type != runtime::v1::SecurityProfile::Unconfined) {
       notes.push_back("apparmor profile ignored: AppArmor is not enabled on this host");
     }
     return absl::OkStatus();
   }
-  switch (p->type) {
+  // Nothing chosen means RuntimeDefault, as in CRI-O (and as the CRI's enum default says).
+  runtime::v1::SecurityProfile::ProfileType type =
+      p->set ? p->type : runtime::v1::SecurityProfile::RuntimeDefault;
+  switch (type) {
     case runtime::v1::SecurityProfile::Unconfined:
       process["apparmorProfile"] = "unconfined";
       return absl::OkStatus();
@@ -272,10 +275,15 @@ absl::Status AddAppArmor(const runtime::v1::LinuxContainerSecurityContext& sc, c
       process["apparmorProfile"] = name;
       return absl::OkStatus();
     }
-    default:
+    case runtime::v1::SecurityProfile::RuntimeDefault:
       // Kubernetes leaves privileged containers unconfined unless they name a profile.
       if (sc.privileged()) return absl::OkStatus();
-      return absl::UnimplementedError("apparmor profile RuntimeDefault is not supported yet");
+      // The daemon loaded it at startup (PrepareAppArmor).
+      process["apparmorProfile"] = default_profile.empty() ? "crio-default" : default_profile;
+      return absl::OkStatus();
+    default:
+      return absl::InvalidArgumentError(
+          StrCat("unknown apparmor profile type ", static_cast<int>(type)));
   }
 }
 
@@ -375,7 +383,7 @@ absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::stri
     return s;
   }
   HostLsm lsm = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
-  if (absl::Status s = AddAppArmor(sc, lsm, process, notes); !s.ok()) return s;
+  if (absl::Status s = AddAppArmor(sc, lsm, in.apparmor_profile, process, notes); !s.ok()) return s;
   AddSelinux(sc, lsm, process, notes);
 
   if (!sc.privileged()) {

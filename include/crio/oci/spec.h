@@ -105,6 +105,9 @@ struct SpecInputs {
   std::string seccomp_profile_path;  // seccomp_profile: RuntimeDefault's file; "" = built-in
   // privileged_seccomp_profile: the profile file of every privileged container; "" = none.
   std::string privileged_seccomp_profile;
+  // apparmor_profile: what RuntimeDefault (or no choice) means on AppArmor hosts; "unconfined"
+  // for none.
+  std::string apparmor_profile = "crio-default";
   // hooks_dir's definitions; the matching ones go into spec.hooks. Null means none.
   std::shared_ptr<const std::vector<HookDefinition>> hooks;
 

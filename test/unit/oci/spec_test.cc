@@ -676,22 +676,38 @@ TEST_F(SpecTest, AppArmorSkippedWithoutAppArmor) {
 
 TEST_F(SpecTest, AppArmorPassedThroughWithAppArmor) {
   lsm_.apparmor = true;
-  EXPECT_FALSE(Generate()["process"].contains("apparmorProfile"));  // unset
   sc()->mutable_apparmor()->set_profile_type(runtime::v1::SecurityProfile::Localhost);
   sc()->mutable_apparmor()->set_localhost_ref("my-profile");
   EXPECT_EQ(Generate()["process"]["apparmorProfile"], "my-profile");
   sc()->mutable_apparmor()->set_profile_type(runtime::v1::SecurityProfile::Unconfined);
   EXPECT_EQ(Generate()["process"]["apparmorProfile"], "unconfined");
-  sc()->mutable_apparmor()->set_profile_type(runtime::v1::SecurityProfile::RuntimeDefault);
-  absl::Status status = Error();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("apparmor"));
   sc()->clear_apparmor();
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   sc()->set_apparmor_profile("localhost/legacy-profile");
 #pragma GCC diagnostic pop
   EXPECT_EQ(Generate()["process"]["apparmorProfile"], "legacy-profile");
+}
+
+TEST_F(SpecTest, AppArmorRuntimeDefaultIsTheConfiguredProfile) {
+  lsm_.apparmor = true;
+  // Nothing chosen is RuntimeDefault, as in CRI-O.
+  EXPECT_EQ(Generate()["process"]["apparmorProfile"], "crio-default");
+  sc()->mutable_apparmor()->set_profile_type(runtime::v1::SecurityProfile::RuntimeDefault);
+  EXPECT_EQ(Generate()["process"]["apparmorProfile"], "crio-default");
+  in_.apparmor_profile = "site-profile";
+  EXPECT_EQ(Generate()["process"]["apparmorProfile"], "site-profile");
+  in_.apparmor_profile = "unconfined";
+  EXPECT_EQ(Generate()["process"]["apparmorProfile"], "unconfined");
+  // Privileged containers stay unconfined unless they name a profile themselves.
+  in_.apparmor_profile = "crio-default";
+  sc()->set_privileged(true);
+  EXPECT_FALSE(Generate()["process"].contains("apparmorProfile"));
+  sc()->clear_apparmor();
+  EXPECT_FALSE(Generate()["process"].contains("apparmorProfile"));
+  sc()->mutable_apparmor()->set_profile_type(runtime::v1::SecurityProfile::Localhost);
+  sc()->mutable_apparmor()->set_localhost_ref("debug-profile");
+  EXPECT_EQ(Generate()["process"]["apparmorProfile"], "debug-profile");
 }
 
 TEST_F(SpecTest, SelinuxLabelOnlyWithSelinux) {
