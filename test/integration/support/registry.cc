@@ -67,7 +67,12 @@ LocalRegistry::LocalRegistry(RegistryOptions options) : options_(std::move(optio
       yaml += "    clientcas:\n      - " + d + "/ca.crt\n";
     }
   }
-  if (!options_.user.empty()) {
+  if (options_.token_auth) {
+    const RegistryTokenAuth& token = *options_.token_auth;
+    yaml += "auth:\n  token:\n    realm: " + token.realm + "\n    service: " + token.service +
+            "\n    issuer: " + token.issuer +
+            "\n    rootcertbundle: " + token.root_certificates.string() + "\n";
+  } else if (!options_.user.empty()) {
     std::filesystem::path htpasswd =
         dir_.Write("htpasswd", HtpasswdLine(options_.user, options_.password));
     yaml += "auth:\n  htpasswd:\n    realm: crio-test\n    path: " + htpasswd.string() + "\n";

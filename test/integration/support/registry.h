@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -13,6 +14,16 @@
 #include "process.h"
 
 namespace crio::testing {
+
+// docker-registry's token authentication (`auth: token:`): clients are sent to `realm`, and
+// tokens are trusted when `issuer` signed them for `service` with a certificate that
+// `root_certificates` holds (see TokenServer).
+struct RegistryTokenAuth {
+  std::string realm;
+  std::string service;
+  std::string issuer;
+  std::filesystem::path root_certificates;
+};
 
 struct RegistryOptions {
   // Serve HTTPS with a certificate from a CA generated for this registry (openssl CLI).
@@ -23,6 +34,8 @@ struct RegistryOptions {
   // With `tls`: require a client certificate signed by the registry's CA; one is generated and
   // placed in the certs.d directory as client.cert + client.key.
   bool client_certificates = false;
+  // Token authentication instead of htpasswd; `user` and `password` then only push fixtures.
+  std::optional<RegistryTokenAuth> token_auth;
 };
 
 // Debian's docker-registry on 127.0.0.1 and a free port, storing in a temporary directory;
