@@ -13,6 +13,7 @@ build_packages=(
 # Real components the integration tests and the demo drive.
 runtime_packages=(
   musl-tools runc crun conmon busybox-static containers-storage skopeo podman docker-registry iproute2 procps util-linux tar
+  zstd  # the zstd-layer image fixture (test/fixtures/marked-image.sh)
   apparmor  # apparmor_parser: the default AppArmor profile is compiled in the unit tests
   containernetworking-plugins iptables
   containerd  # only for bench/pod_bench.sh, which measures against it

@@ -14,12 +14,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crio/common/host.h"
 #include "crio/common/log.h"
 #include "crio/common/strings.h"
 #include "crio/common/unique_fd.h"
 #include "crio/image/auth_file.h"
 #include "crio/image/digest.h"
+#include "crio/image/platform.h"
 
 namespace crio::image {
 namespace {
@@ -174,22 +174,11 @@ absl::StatusOr<std::string> Puller::PullFrom(const PullSource& source, const Ref
 
   std::optional<Manifest> list;
   if (IsIndex(manifest->media_type)) {
-    auto index = nlohmann::json::parse(manifest->body, nullptr, false);
-    std::string chosen;
-    std::vector<std::string> offered;
-    for (const auto& entry : index.value("manifests", nlohmann::json::array())) {
-      auto platform = entry.value("platform", nlohmann::json::object());
-      std::string os = platform.value("os", ""), arch = platform.value("architecture", "");
-      offered.push_back(StrCat(os, "/", arch));
-      if (os == "linux" && arch == HostArchitecture() && chosen.empty())
-        chosen = entry.value("digest", "");
-    }
-    if (chosen.empty()) {
-      return absl::NotFoundError(StrCat("no linux/", HostArchitecture(), " image in ", at.String(),
-                                        " (offered: ", StrJoin(offered, ", "), ")"));
-    }
+    absl::StatusOr<std::string> chosen =
+        ChoosePlatformManifest(manifest->body, HostPlatforms(), at.String());
+    if (!chosen.ok()) return chosen.status();
     list = std::move(*manifest);
-    manifest = client.GetManifest(at.path, chosen);
+    manifest = client.GetManifest(at.path, *chosen);
     if (!manifest.ok()) return manifest.status();
   }
 
