@@ -2,6 +2,8 @@
 #include "runtime/v1/api.pb.h"
 
 #include "daemon.h"
+#include "image_setup.h"
+#include "registries_watch.h"
 
 #include <signal.h>
 
@@ -93,50 +95,6 @@ storage::StoreOptions StoreOptionsOf(const config::Config& config) {
   return options;
 }
 
-// registries.conf as containers/image finds it: $CONTAINERS_REGISTRIES_CONF, else
-// /etc/containers/registries.conf and its registries.conf.d.
-image::RegistriesConf LoadRegistries() {
-  const char* env = std::getenv("CONTAINERS_REGISTRIES_CONF");
-  std::filesystem::path file = env != nullptr ? env : "/etc/containers/registries.conf";
-  std::filesystem::path dropins = env != nullptr ? "" : "/etc/containers/registries.conf.d";
-  absl::StatusOr<image::RegistriesConf> conf = image::LoadRegistriesConf(file, dropins);
-  if (!conf.ok()) {
-    spdlog::error("Ignoring registries.conf: {}", conf.status().message());
-    return {};
-  }
-  return *conf;
-}
-
-absl::StatusOr<image::Policy> LoadPolicy(const config::Config& config) {
-  std::filesystem::path path = config.image.signature_policy.empty()
-                                   ? std::filesystem::path("/etc/containers/policy.json")
-                                   : std::filesystem::path(config.image.signature_policy);
-  absl::StatusOr<image::Policy> policy = image::Policy::Load(path);
-  if (!policy.ok())
-    spdlog::warn("No signature policy, pulls will fail: {}", policy.status().message());
-  return policy;
-}
-
-// How pulls reach registries: the credentials file, the stall timeout, the temporary directory.
-image::SystemContext ImageContextOf(const config::Config& config) {
-  image::SystemContext context;
-  context.auth_file = config.image.global_auth_file;
-  context.temporary_dir = config.image.big_files_temporary_dir;
-  if (absl::StatusOr<int64_t> timeout = config::ParseDuration(config.image.pull_progress_timeout);
-      timeout.ok()) {
-    context.progress_timeout = absl::Nanoseconds(*timeout);
-  }
-  return context;
-}
-
-std::vector<std::string> PinnedImages(const config::Config& config) {
-  std::vector<std::string> pinned = config.image.pinned_images;
-  if (auto pause = image::ParseNormalizedReference(config.image.pause_image); pause.ok()) {
-    pinned.push_back(pause->String());
-  }
-  return pinned;
-}
-
 network::CniOptions CniOptionsOf(const config::Config& config) {
   network::CniOptions options;
   options.network_dir = config.network.network_dir;
@@ -182,7 +140,10 @@ std::filesystem::path PinnsPath(const config::Config& config) {
   return "pinns";
 }
 
-void Reload(const config::Sources& sources, config::ConfigHolder& holder) {
+// What SIGHUP reloads: crio.conf's live options, then registries.conf (as CRI-O, whose reload
+// stops at the first failure, a crio.conf that does not load leaves registries.conf alone too).
+void Reload(const config::Sources& sources, config::ConfigHolder& holder,
+            const RegistriesFiles& registries, image::ImageManager& images) {
   spdlog::info("SIGHUP received: reloading the configuration");
   absl::StatusOr<config::Loaded> loaded = config::Load(sources);
   if (!loaded.ok()) {
@@ -216,7 +177,10 @@ void Reload(const config::Sources& sources, config::ConfigHolder& holder) {
     }
   }
   if (changes.empty()) spdlog::info("Reload: the configuration is unchanged");
+  // pinned_images and pause_image: what ImageStatus and ListImages call pinned.
+  images.ReplacePinnedImages(PinnedImages(next));
   holder.Replace(std::move(next));
+  ReloadRegistries(registries, images);
 }
 
 }  // namespace
@@ -253,8 +217,21 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
     spdlog::critical("Cannot open the container storage: {}", store.status().message());
     return 1;
   }
-  image::ImageManager images(**store, LoadRegistries(), LoadPolicy(loaded.config),
-                             PinnedImages(loaded.config), ImageContextOf(loaded.config));
+  RegistriesFiles registries = RegistriesFilesFromEnvironment();
+  image::ImageManager images(**store, LoadRegistriesAtStart(registries),
+                             PolicyFilesOf(loaded.config), PinnedImages(loaded.config),
+                             ImageContextOf(loaded.config));
+  std::unique_ptr<RegistriesWatch> registries_watch;
+  if (loaded.config.image.auto_reload_registries) {
+    absl::StatusOr<std::unique_ptr<RegistriesWatch>> watch = RegistriesWatch::Start(
+        registries, [&registries, &images] { ReloadRegistries(registries, images); });
+    if (watch.ok()) {
+      registries_watch = *std::move(watch);
+    } else {
+      spdlog::warn("auto_reload_registries: {}; registries.conf is reloaded on SIGHUP only",
+                   watch.status().message());
+    }
+  }
 
   absl::StatusOr<std::unique_ptr<oci::RuntimeSet>> runtimes =
       oci::RuntimeSet::FromConfig(loaded.config);
@@ -348,7 +325,7 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
       continue;  // the watchdog tick, or EINTR
     }
     if (signo == SIGHUP) {
-      Reload(sources, *holder);
+      Reload(sources, *holder, registries, images);
       continue;
     }
     spdlog::info("Received SIG{}, shutting down", sigabbrev_np(signo));

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crio/common/log.h"
 #include "crio/common/strings.h"
 #include "crio/image/puller.h"
 
@@ -20,35 +21,79 @@ bool MatchesPattern(std::string_view pattern, std::string_view name) {
   return pattern == name;
 }
 
+bool IsPinned(const std::vector<std::string>& patterns, const storage::ImageRecord& record) {
+  for (const std::string& pattern : patterns) {
+    for (const std::string& name : record.names) {
+      if (MatchesPattern(pattern, name)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
-ImageManager::ImageManager(storage::Store& store, RegistriesConf registries,
-                           absl::StatusOr<Policy> policy, std::vector<std::string> pinned_patterns,
-                           SystemContext context)
+ImageManager::ImageManager(storage::Store& store, RegistriesConf registries, PolicyFiles policy,
+                           std::vector<std::string> pinned_patterns, SystemContext context)
     : store_(store),
-      registries_(std::move(registries)),
-      policy_(std::move(policy)),
-      pinned_patterns_(std::move(pinned_patterns)) {
-  if (policy_.ok()) {
-    puller_ = std::make_unique<Puller>(store_, registries_, *policy_, std::move(context));
-  }
-}
+      policy_files_(std::move(policy)),
+      pinned_patterns_(std::move(pinned_patterns)),
+      puller_(std::make_unique<Puller>(store_, std::move(registries), std::move(context))) {}
 
 ImageManager::~ImageManager() = default;
 
 std::vector<std::shared_ptr<const PullProgress>> ImageManager::ActivePulls() const {
-  if (puller_ == nullptr) return {};
   return puller_->Active();
+}
+
+void ImageManager::ReplaceRegistries(RegistriesConf registries) {
+  puller_->ReplaceRegistries(std::move(registries));
+}
+
+void ImageManager::ReplacePinnedImages(std::vector<std::string> patterns) {
+  pinned_patterns_.Replace(std::move(patterns));
+}
+
+absl::StatusOr<std::filesystem::path> ImageManager::PolicyPathFor(
+    const std::string& pod_namespace) const {
+  if (pod_namespace.empty() || policy_files_.namespace_dir.empty()) return policy_files_.global;
+  // A namespace is a DNS label; anything that could leave the directory is not one.
+  if (pod_namespace.find('/') != std::string::npos || pod_namespace == "." ||
+      pod_namespace == "..") {
+    return absl::InvalidArgumentError(
+        StrCat("pod namespace \"", pod_namespace, "\" is not a valid namespace name"));
+  }
+  std::filesystem::path own = policy_files_.namespace_dir / (pod_namespace + ".json");
+  std::error_code error;
+  if (std::filesystem::exists(own, error)) return own;
+  // Only a missing file falls back to the global policy: one we cannot look at is an error, not
+  // a reason to apply a policy that may be more permissive.
+  if (error) {
+    return absl::FailedPreconditionError(StrCat("cannot read the signature policy ", own.string(),
+                                                " of namespace ", pod_namespace, ": ",
+                                                error.message()));
+  }
+  return policy_files_.global;
 }
 
 absl::StatusOr<std::string> ImageManager::Pull(const std::string& image,
                                                const Credentials& credentials,
-                                               const std::filesystem::path& auth_file) {
-  if (!policy_.ok()) {
-    return absl::FailedPreconditionError(StrCat(
-        "cannot pull ", image, ": no usable signature policy: ", View(policy_.status().message())));
+                                               const std::filesystem::path& auth_file,
+                                               const std::string& pod_namespace) {
+  absl::StatusOr<std::filesystem::path> path = PolicyPathFor(pod_namespace);
+  if (!path.ok()) {
+    return absl::Status(path.status().code(),
+                        StrCat("cannot pull ", image, ": ", View(path.status().message())));
   }
-  return puller_->Pull(image, credentials, auth_file);
+  absl::StatusOr<Policy> policy = Policy::Load(*path);
+  if (!policy.ok()) {
+    return absl::FailedPreconditionError(StrCat(
+        "cannot pull ", image, ": no usable signature policy: ", View(policy.status().message())));
+  }
+  if (*path != policy_files_.global) {
+    spdlog::info("Pulling {} under the signature policy {} of namespace {}", image, path->string(),
+                 pod_namespace);
+  }
+  return puller_->PullWithPolicy(image, *policy, credentials, auth_file);
 }
 
 absl::StatusOr<storage::ImageRecord> ImageManager::Find(const std::string& reference) {
@@ -60,7 +105,7 @@ absl::StatusOr<storage::ImageRecord> ImageManager::Find(const std::string& refer
   if (parsed->qualified()) {
     candidates.push_back(*ParseNormalizedReference(reference));
   } else {
-    RegistriesConf permissive = registries_;
+    RegistriesConf permissive = *puller_->Registries();
     permissive.short_name_mode = "permissive";  // looking up stored images needs no prompt
     if (auto resolved = ResolveShortName(permissive, *parsed); resolved.ok())
       candidates = *resolved;
@@ -73,17 +118,9 @@ absl::StatusOr<storage::ImageRecord> ImageManager::Find(const std::string& refer
   return exact.status();
 }
 
-bool ImageManager::IsPinned(const storage::ImageRecord& record) const {
-  for (const std::string& pattern : pinned_patterns_) {
-    for (const std::string& name : record.names) {
-      if (MatchesPattern(pattern, name)) return true;
-    }
-  }
-  return false;
-}
-
 ImageInfo ImageManager::Describe(const storage::ImageRecord& record,
-                                 const std::map<std::string, storage::LayerRecord>& layers) {
+                                 const std::map<std::string, storage::LayerRecord>& layers,
+                                 const Patterns& pinned) {
   ImageInfo info;
   info.id = record.id;
   std::vector<std::string> digests = record.Digests();
@@ -120,7 +157,7 @@ ImageInfo ImageManager::Describe(const storage::ImageRecord& record,
       info.uid = 0;  // no User: the image runs as root
     }
   }
-  info.pinned = IsPinned(record);
+  info.pinned = IsPinned(pinned, record);
   return info;
 }
 
@@ -148,8 +185,10 @@ absl::StatusOr<std::vector<ImageInfo>> ImageManager::List(const std::string& ref
   }
   absl::StatusOr<std::map<std::string, storage::LayerRecord>> layers = LayersById();
   if (!layers.ok()) return layers.status();
+  std::shared_ptr<const Patterns> pinned = pinned_patterns_.Snapshot();
   std::vector<ImageInfo> infos;
-  for (const storage::ImageRecord& record : records) infos.push_back(Describe(record, *layers));
+  for (const storage::ImageRecord& record : records)
+    infos.push_back(Describe(record, *layers, *pinned));
   return infos;
 }
 
@@ -158,7 +197,7 @@ absl::StatusOr<ImageInfo> ImageManager::Status(const std::string& reference) {
   if (!record.ok()) return record.status();
   absl::StatusOr<std::map<std::string, storage::LayerRecord>> layers = LayersById();
   if (!layers.ok()) return layers.status();
-  return Describe(*record, *layers);
+  return Describe(*record, *layers, *pinned_patterns_.Snapshot());
 }
 
 absl::Status ImageManager::Remove(const std::string& reference) {

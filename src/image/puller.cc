@@ -97,10 +97,28 @@ Puller::Puller(storage::Store& store, RegistriesConf registries, Policy policy,
       context_(std::move(context)),
       in_flight_(std::make_unique<InFlight>()) {}
 
+Puller::Puller(storage::Store& store, RegistriesConf registries, SystemContext context)
+    : store_(store),
+      registries_(std::move(registries)),
+      context_(std::move(context)),
+      in_flight_(std::make_unique<InFlight>()) {}
+
 Puller::~Puller() = default;
 
 absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credentials& credentials,
                                          const std::filesystem::path& auth_file) {
+  if (!policy_) {
+    return absl::FailedPreconditionError(
+        StrCat("cannot pull ", image, ": no signature policy was given for it"));
+  }
+  return PullWithPolicy(image, *policy_, credentials, auth_file);
+}
+
+absl::StatusOr<std::string> Puller::PullWithPolicy(const std::string& image, const Policy& policy,
+                                                   const Credentials& credentials,
+                                                   const std::filesystem::path& auth_file) {
+  // One registries.conf for the whole pull, even if a reload replaces it meanwhile.
+  std::shared_ptr<const RegistriesConf> registries = registries_.Snapshot();
   absl::StatusOr<Reference> parsed = ParseReference(image);
   if (!parsed.ok()) return parsed.status();
   std::vector<Reference> candidates;
@@ -109,7 +127,7 @@ absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credent
     if (!normalized.ok()) return normalized.status();
     candidates.push_back(*normalized);
   } else {
-    absl::StatusOr<std::vector<Reference>> resolved = ResolveShortName(registries_, *parsed);
+    absl::StatusOr<std::vector<Reference>> resolved = ResolveShortName(*registries, *parsed);
     if (!resolved.ok()) return resolved.status();
     candidates = *std::move(resolved);
   }
@@ -129,8 +147,8 @@ absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credent
   std::vector<std::string> failures;
   absl::StatusCode last = absl::StatusCode::kNotFound;
   for (const Reference& candidate : candidates) {
-    if (auto status = policy_.Check(candidate); !status.ok()) return status;
-    absl::StatusOr<std::vector<PullSource>> sources = PullSources(registries_, candidate);
+    if (auto status = policy.Check(candidate); !status.ok()) return status;
+    absl::StatusOr<std::vector<PullSource>> sources = PullSources(*registries, candidate);
     if (!sources.ok()) return sources.status();
     for (const PullSource& source : *sources) {
       // Credentials belong to where we pull from: a mirror has its own entry in the files.

@@ -79,17 +79,20 @@ grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext*,
   if (request->image().image().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no image given");
   }
-  // The sandbox config is only logged: namespaced auth and policy, its uses in CRI-O, are not
-  // supported yet (docs/images.md).
+  // The pod's namespace picks its signature policy (signature_policy_dir); namespaced auth, its
+  // other use in CRI-O, is not supported yet (docs/images.md).
+  std::string pod_namespace;
   if (request->has_sandbox_config()) {
     const auto& pod = request->sandbox_config().metadata();
+    pod_namespace = pod.namespace_();
     spdlog::info("Pulling image {} for pod {}/{}", request->image().image(), pod.namespace_(),
                  pod.name());
   }
   image::Credentials credentials = CredentialsOf(request->auth());
   credentials.registry_token = request->auth().registry_token();
   credentials.identity_token = request->auth().identity_token();
-  absl::StatusOr<std::string> id = images_.Pull(request->image().image(), credentials);
+  absl::StatusOr<std::string> id =
+      images_.Pull(request->image().image(), credentials, {}, pod_namespace);
   if (!id.ok()) return ToGrpc(id.status());
   response->set_image_ref(*id);
   return grpc::Status::OK;

@@ -3,10 +3,12 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crio/common/replaceable.h"
 #include "crio/image/policy.h"
 #include "crio/image/registries.h"
 #include "crio/image/registry_client.h"
@@ -24,10 +26,16 @@ namespace crio::image {
 //
 // Pull may be called from many threads at once: concurrent pulls of one image, or of images that
 // share layers, fetch each shared blob once (the later pulls wait for the first).
+//
+// registries.conf can be replaced while pulls run (a reload): each pull takes a snapshot at its
+// start and keeps it to its end, so a pull in flight never sees a mix of old and new rules.
 class Puller {
  public:
+  // `policy` is what Pull checks when it is given none.
   Puller(storage::Store& store, RegistriesConf registries, Policy policy,
          SystemContext context = {});
+  // Without a policy of its own: every pull must be given one.
+  Puller(storage::Store& store, RegistriesConf registries, SystemContext context = {});
   ~Puller();
 
   // `image` as the kubelet sends it (short names resolved through registries.conf). Tries the
@@ -36,6 +44,14 @@ class Puller {
   // replaces the context's auth_file; see AuthFilePaths). Returns the image id.
   absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials = {},
                                    const std::filesystem::path& auth_file = {});
+  // The same with `policy` (a pod namespace's, say) instead of the Puller's own.
+  absl::StatusOr<std::string> PullWithPolicy(const std::string& image, const Policy& policy,
+                                             const Credentials& credentials = {},
+                                             const std::filesystem::path& auth_file = {});
+
+  // The registries.conf that pulls starting from now use.
+  void ReplaceRegistries(RegistriesConf registries) { registries_.Replace(std::move(registries)); }
+  std::shared_ptr<const RegistriesConf> Registries() const { return registries_.Snapshot(); }
 
   // The progress of every pull in flight, oldest first.
   std::vector<std::shared_ptr<const PullProgress>> Active() const;
@@ -58,8 +74,8 @@ class Puller {
   void RollBack(const std::vector<std::string>& created);
 
   storage::Store& store_;
-  RegistriesConf registries_;
-  Policy policy_;
+  Replaceable<RegistriesConf> registries_;
+  std::optional<Policy> policy_;
   SystemContext context_;
   std::unique_ptr<InFlight> in_flight_;
 };
