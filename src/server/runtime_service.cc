@@ -1,5 +1,7 @@
 #include "runtime_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "crio/build_info.h"
 #include "crio/config/render.h"
 #include "crio/network/cni.h"
@@ -71,6 +73,19 @@ grpc::Status RuntimeServiceImpl::RuntimeConfig(grpc::ServerContext*,
   std::shared_ptr<const config::Config> config = config_->Get();
   response->mutable_linux()->set_cgroup_driver(
       config->runtime.cgroup_manager == "systemd" ? runtime::v1::SYSTEMD : runtime::v1::CGROUPFS);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeServiceImpl::UpdateRuntimeConfig(
+    grpc::ServerContext*, const runtime::v1::UpdateRuntimeConfigRequest* request,
+    runtime::v1::UpdateRuntimeConfigResponse*) {
+  // The kubelet sends the node's pod CIDR here. As in CRI-O, pod networks come from the CNI
+  // configuration files alone (a CIDR is the IPAM section's business), so it is only recorded.
+  const std::string& cidr = request->runtime_config().network_config().pod_cidr();
+  if (!cidr.empty()) {
+    spdlog::info("The node's pod CIDR is {}; pod addresses come from the CNI configuration in {}",
+                 cidr, config_->Get()->network.network_dir);
+  }
   return grpc::Status::OK;
 }
 

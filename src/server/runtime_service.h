@@ -23,6 +23,9 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status RuntimeConfig(grpc::ServerContext* context,
                              const runtime::v1::RuntimeConfigRequest* request,
                              runtime::v1::RuntimeConfigResponse* response) override;
+  grpc::Status UpdateRuntimeConfig(grpc::ServerContext* context,
+                                   const runtime::v1::UpdateRuntimeConfigRequest* request,
+                                   runtime::v1::UpdateRuntimeConfigResponse* response) override;
 
   grpc::Status RunPodSandbox(grpc::ServerContext* context,
                              const runtime::v1::RunPodSandboxRequest* request,
@@ -88,7 +91,6 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
                                    const runtime::v1::ListPodSandboxStatsRequest* request,
                                    runtime::v1::ListPodSandboxStatsResponse* response) override;
   CRIO_STREAM_FROM_LIST(StreamPodSandboxStats, ListPodSandboxStats, stats, pod_sandbox_stats)
-  CRIO_UNARY_NOT_YET(UpdateRuntimeConfig, UpdateRuntimeConfigRequest, UpdateRuntimeConfigResponse)
   grpc::Status CheckpointContainer(grpc::ServerContext* context,
                                    const runtime::v1::CheckpointContainerRequest* request,
                                    runtime::v1::CheckpointContainerResponse* response) override;

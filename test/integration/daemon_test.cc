@@ -74,14 +74,9 @@ TEST(DaemonTest, RuntimeConfigReportsTheCgroupDriver) {
 TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
   Daemon daemon;
   daemon.Start();
-  runtime::v1::UpdateRuntimeConfigResponse runtime_config_response;
-  grpc::Status status =
-      daemon.runtime().UpdateRuntimeConfig(Context().get(), {}, &runtime_config_response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "UpdateRuntimeConfig is not supported yet");
-
   runtime::v1::UpdatePodSandboxResourcesResponse resources_response;
-  status = daemon.runtime().UpdatePodSandboxResources(Context().get(), {}, &resources_response);
+  grpc::Status status =
+      daemon.runtime().UpdatePodSandboxResources(Context().get(), {}, &resources_response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(status.error_message(), "UpdatePodSandboxResources is not supported yet");
 
@@ -94,9 +89,25 @@ TEST(DaemonTest, UnimplementedRpcsSayWhichAndThatTheyAreNotSupportedYet) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
 
   // Failed calls are logged at error level with their method and request id.
-  EXPECT_TRUE(Eventually(
-      [&] { return daemon.Log().find("Response UpdateRuntimeConfig id=") != std::string::npos; }));
-  EXPECT_THAT(daemon.Log(), HasSubstr("error Response UpdatePodSandboxResources id="));
+  EXPECT_TRUE(Eventually([&] {
+    return daemon.Log().find("error Response UpdatePodSandboxResources id=") != std::string::npos;
+  }));
+}
+
+TEST(DaemonTest, UpdateRuntimeConfigRecordsThePodCidrAsCrioDoes) {
+  Daemon daemon;
+  daemon.Start();
+  // Pod networks come from the CNI configuration; the kubelet's pod CIDR is accepted and logged.
+  runtime::v1::UpdateRuntimeConfigRequest request;
+  request.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("10.244.3.0/24");
+  runtime::v1::UpdateRuntimeConfigResponse response;
+  grpc::Status status = daemon.runtime().UpdateRuntimeConfig(Context().get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(Eventually([&] {
+    return daemon.Log().find("The node's pod CIDR is 10.244.3.0/24") != std::string::npos;
+  }));
+  // An empty one (the kubelet before the node has a CIDR) is accepted quietly.
+  EXPECT_TRUE(daemon.runtime().UpdateRuntimeConfig(Context().get(), {}, &response).ok());
 }
 
 TEST(DaemonTest, ReceiveLimitComesFromTheConfiguration) {
