@@ -63,19 +63,19 @@ void PrintTo(const Setup& setup, std::ostream* out) {
   *out << setup.monitor << "/" << setup.runtime;
 }
 
-class OciRuntimeTest : public ::testing::TestWithParam<Setup> {
+// A runtime handler whose state, exit files and sockets live in a directory of the test's own;
+// TearDown kills and deletes whatever the test created.
+class RuntimeFixture : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok()); }
 
-  void SetUp() override {
-    if (GetParam().runtime == "crun" && !CrunUnusableReason().empty()) {
-      GTEST_SKIP() << "Skipping crun: " << CrunUnusableReason();
-    }
+  void StartRuntime(const std::filesystem::path& runtime_binary,
+                    const std::filesystem::path& monitor_binary) {
     oci::RuntimeSettings settings;
-    settings.handler_name = GetParam().runtime;
-    settings.runtime_binary = GetParam().runtime == "crun" ? "/usr/bin/crun" : "/usr/sbin/runc";
+    settings.handler_name = runtime_binary.filename().string();
+    settings.runtime_binary = runtime_binary;
     settings.runtime_root = dir_.path() / "runtime";
-    settings.monitor_binary = GetParam().monitor == "ours" ? CONMON_BINARY : "/usr/bin/conmon";
+    settings.monitor_binary = monitor_binary;
     settings.monitor_env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
     settings.exits_dir = dir_.path() / "exits";
     settings.attach_socket_dir = dir_.path() / "attach";
@@ -93,6 +93,27 @@ class OciRuntimeTest : public ::testing::TestWithParam<Setup> {
       EXPECT_TRUE(runtime_->Delete(id).ok());
     }
     exits_.reset();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<oci::Runtime> runtime_;
+  std::unique_ptr<oci::ExitWatcher> exits_;
+  std::vector<std::string> created_;
+};
+
+class OciRuntimeTest : public RuntimeFixture, public ::testing::WithParamInterface<Setup> {
+ protected:
+  void SetUp() override {
+    if (GetParam().runtime == "crun" && !CrunUnusableReason().empty()) {
+      GTEST_SKIP() << "Skipping crun: " << CrunUnusableReason();
+    }
+    StartRuntime(GetParam().runtime == "crun" ? "/usr/bin/crun" : "/usr/sbin/runc",
+                 GetParam().monitor == "ours" ? CONMON_BINARY : "/usr/bin/conmon");
+  }
+
+  void TearDown() override {
+    if (runtime_ == nullptr) return;  // skipped
+    RuntimeFixture::TearDown();
     // Every monitor and runtime process has been collected: nothing is left behind.
     EXPECT_TRUE(Eventually([] { return CountChildren() == 0; }, std::chrono::seconds(10)))
         << CountChildren() << " children left";
@@ -128,10 +149,6 @@ class OciRuntimeTest : public ::testing::TestWithParam<Setup> {
     return created;
   }
 
-  TempDir dir_;
-  std::unique_ptr<oci::Runtime> runtime_;
-  std::unique_ptr<oci::ExitWatcher> exits_;
-  std::vector<std::string> created_;
   absl::Status last_create_status_;
 };
 
@@ -307,38 +324,15 @@ TEST_P(OciRuntimeTest, MissingContainerIsNotFoundAndDeleteIsIdempotent) {
 
 // Start releases a created runc container itself (runtime_start.cc); these run runc through a
 // wrapper that records its subcommands, so they see which path a start took.
-class RuncStartTest : public ::testing::Test {
+class RuncStartTest : public RuntimeFixture {
  protected:
-  static void SetUpTestSuite() { ASSERT_TRUE(Reaper::Get().BecomeSubreaper().ok()); }
-
   void SetUp() override {
     std::filesystem::create_directories(dir_.path() / "bin");
     wrapper_ = dir_.path() / "bin" / "runc";
     std::ofstream(wrapper_) << "#!/bin/sh\necho \"$*\" >> " << (dir_.path() / "calls").string()
                             << "\nexec /usr/sbin/runc \"$@\"\n";
     std::filesystem::permissions(wrapper_, std::filesystem::perms::owner_all);
-    oci::RuntimeSettings settings;
-    settings.handler_name = "runc";
-    settings.runtime_binary = wrapper_;
-    settings.runtime_root = dir_.path() / "runtime";
-    settings.monitor_binary = CONMON_BINARY;
-    settings.monitor_env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
-    settings.exits_dir = dir_.path() / "exits";
-    settings.attach_socket_dir = dir_.path() / "attach";
-    settings.create_timeout = absl::Seconds(30);
-    runtime_ = std::make_unique<oci::Runtime>(settings);
-    auto watcher = oci::ExitWatcher::Start(settings.exits_dir);
-    ASSERT_TRUE(watcher.ok()) << watcher.status();
-    exits_ = std::move(*watcher);
-  }
-
-  void TearDown() override {
-    for (const std::string& id : created_) {
-      (void)runtime_->Kill(id, SIGKILL, /*all=*/true);
-      exits_->Wait(id, absl::Seconds(10));
-      EXPECT_TRUE(runtime_->Delete(id).ok());
-    }
-    exits_.reset();
+    StartRuntime(wrapper_, CONMON_BINARY);
   }
 
   // Creates a container running `args`; `poststart_hook` adds a hook that runs `true`.
@@ -378,12 +372,8 @@ class RuncStartTest : public ::testing::Test {
     return names;
   }
 
-  TempDir dir_;
   std::filesystem::path wrapper_;
   std::filesystem::path bundle_;
-  std::unique_ptr<oci::Runtime> runtime_;
-  std::unique_ptr<oci::ExitWatcher> exits_;
-  std::vector<std::string> created_;
 };
 
 TEST_F(RuncStartTest, ReleasesTheInitWithoutRunningTheRuntime) {
