@@ -18,21 +18,20 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
-using ::testing::Not;
 
 const std::filesystem::path kFixtures = IMAGE_FIXTURES_DIR;
 
 class ImageFixturesTest : public PodFixture {
  protected:
-  // Copies `source` (a skopeo transport reference) to `repository:tag` on the node's registry,
-  // with every image of an index when `all`; returns the digest of what was pushed.
+  // Copies `source` (a skopeo transport reference) to `repository:tag` on the node's registry (or
+  // on `host`), with skopeo's `options` ("--all": every image of an index); returns the digest of
+  // what was pushed.
   std::string Push(const std::string& source, const std::string& repository, const std::string& tag,
-                   bool all = false, const std::string& host = "") {
+                   const std::vector<std::string>& options = {}, const std::string& host = "") {
     std::filesystem::path digest_file = files_.path() / "digest";
     std::vector<std::string> argv = {
         "skopeo", "copy", "-q", "--dest-tls-verify=false", "--digestfile", digest_file.string()};
-    if (all) argv.push_back("--all");
-    argv.insert(argv.end(), extra_push_args_.begin(), extra_push_args_.end());
+    argv.insert(argv.end(), options.begin(), options.end());
     argv.push_back(source);
     argv.push_back(StrCat("docker://", host.empty() ? Host() : host, "/", repository, ":", tag));
     RunResult pushed = crio::testing::Run(argv, std::chrono::seconds(120));
@@ -85,7 +84,6 @@ class ImageFixturesTest : public PodFixture {
   }
 
   TempDir files_;
-  std::vector<std::string> extra_push_args_;
 };
 
 // Three layers: a whiteout removes a file and another a whole directory of a lower layer, an
@@ -128,7 +126,7 @@ TEST_F(ImageFixturesTest, MultiPlatformIndexesPickThisMachine) {
   const std::string platform = StrCat("linux/", HostArchitecture());
   for (const Case& c : cases) {
     SCOPED_TRACE(c.repository);
-    std::string index_digest = Push(c.source, c.repository, "1", /*all=*/true);
+    std::string index_digest = Push(c.source, c.repository, "1", {"--all"});
     std::string image = StrCat(Host(), "/", c.repository, ":1");
     auto served = nlohmann::json::parse(Served(image));
     ASSERT_EQ(served.value("mediaType", ""), c.index_type);
@@ -158,8 +156,7 @@ TEST_F(ImageFixturesTest, MultiPlatformIndexesPickThisMachine) {
 // An index without this machine's linux entry: the pull fails naming what is offered, and stores
 // nothing.
 TEST_F(ImageFixturesTest, IndexWithoutThisPlatformFailsListingTheOffered) {
-  Push("oci:" + (kFixtures / "multiarch-oci").string() + ":foreign", "foreign", "1",
-       /*all=*/true);
+  Push("oci:" + (kFixtures / "multiarch-oci").string() + ":foreign", "foreign", "1", {"--all"});
   std::string image = Host() + "/foreign:1";
   grpc::Status pulled = Pull(image);
   ASSERT_FALSE(pulled.ok());
@@ -235,8 +232,7 @@ TEST_F(ImageFixturesTest, DockerSchema1IsRefused) {
   ASSERT_TRUE(Eventually([&] { return LoopbackAccepts(port); })) << registry.Output();
 
   // skopeo converts to schema 1 as it pushes (and signs with a throwaway key).
-  extra_push_args_ = {"--format", "v2s1"};
-  Push(StrCat("oci:", BUSYBOX_OCI, ":latest"), "old", "1", /*all=*/false, host);
+  Push(StrCat("oci:", BUSYBOX_OCI, ":latest"), "old", "1", {"--format", "v2s1"}, host);
   auto served = nlohmann::json::parse(Served(host + "/old:1"));
   ASSERT_EQ(served.value("schemaVersion", 0), 1);
 
