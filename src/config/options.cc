@@ -133,8 +133,10 @@ std::vector<ConfigOption> BuildConfigOptions() {
       {"crio.runtime", "apparmor_profile", "crio-default",
        "AppArmor profile for RuntimeDefault (used only where AppArmor is enabled).",
        FIELD(runtime.apparmor_profile), kRestart, kYes, {}, Check::kNone, "apparmor-profile"},
-      {"crio.runtime", "selinux", false, "Label containers with SELinux (where it is enabled).",
-       FIELD(runtime.selinux), kRestart, kNo, {}, Check::kNone, "selinux"},
+      {"crio.runtime", "selinux", false,
+       "Label containers with SELinux where the host has it (the CRI's selinux_options); off, "
+       "SELinux is left out of the spec. Relabeling mounts is not supported yet.",
+       FIELD(runtime.selinux), kRestart, kYes, {}, Check::kNone, "selinux"},
       {"crio.runtime", "hooks_dir", Strings{"/usr/share/containers/oci/hooks.d"},
        "Directories of OCI hook definitions (JSON); a later directory's file overrides an earlier "
        "one of the same name.", FIELD(runtime.hooks_dir), kRestart, kYes, {},

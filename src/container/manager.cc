@@ -368,6 +368,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   inputs.recursive_read_only_mounts = (*runtime)->Features().recursive_read_only_mounts;
   inputs.privileged_seccomp_profile = settings->runtime.privileged_seccomp_profile;
   inputs.apparmor_profile = settings->runtime.apparmor_profile;
+  inputs.selinux = settings->runtime.selinux;
   inputs.hooks = hooks_.Get(settings->runtime.hooks_dir);
   absl::StatusOr<oci::GeneratedSpec> spec = oci::GenerateContainerSpec(inputs);
   if (!spec.ok()) return spec.status();

@@ -285,9 +285,9 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
           err == ENOENT ? "does not exist" : StrCat("cannot be used: ", std::strerror(err))));
     }
     if (m.selinux_relabel()) {
-      if (!lsm_known) lsm = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
+      if (!lsm_known) lsm = EffectiveLsm(in);
       lsm_known = true;
-      // Without SELinux there are no labels to change.
+      // Without SELinux, or with labeling off (as in CRI-O), there are no labels to change.
       if (lsm.selinux) {
         return absl::UnimplementedError("SELinux relabeling of mounts is not supported yet");
       }

@@ -287,12 +287,16 @@ absl::Status AddAppArmor(const runtime::v1::LinuxContainerSecurityContext& sc, c
   }
 }
 
-void AddSelinux(const runtime::v1::LinuxContainerSecurityContext& sc, const HostLsm& lsm,
-                json& process, std::vector<std::string>& notes) {
+void AddSelinux(const runtime::v1::LinuxContainerSecurityContext& sc, const HostLsm& host,
+                bool labeling_on, json& process, std::vector<std::string>& notes) {
   const auto& o = sc.selinux_options();
   if (o.user().empty() && o.role().empty() && o.type().empty() && o.level().empty()) return;
-  if (!lsm.selinux) {
+  if (!host.selinux) {
     notes.push_back("selinux options ignored: SELinux is not enabled on this host");
+    return;
+  }
+  if (!labeling_on) {
+    notes.push_back("selinux options ignored: SELinux labeling is off (crio.runtime.selinux)");
     return;
   }
   // Missing parts take the usual container defaults of the targeted policy.
@@ -352,6 +356,12 @@ HostLsm DetectHostLsm() {
   return lsm;
 }
 
+HostLsm EffectiveLsm(const SpecInputs& in) {
+  HostLsm lsm = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
+  lsm.selinux = lsm.selinux && in.selinux;
+  return lsm;
+}
+
 std::vector<std::string> DaemonBoundingCapabilities() {
   return CapabilityNames(BoundingSet()).get<std::vector<std::string>>();
 }
@@ -382,9 +392,10 @@ absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::stri
       !s.ok()) {
     return s;
   }
-  HostLsm lsm = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
-  if (absl::Status s = AddAppArmor(sc, lsm, in.apparmor_profile, process, notes); !s.ok()) return s;
-  AddSelinux(sc, lsm, process, notes);
+  HostLsm host = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
+  if (absl::Status s = AddAppArmor(sc, host, in.apparmor_profile, process, notes); !s.ok())
+    return s;
+  AddSelinux(sc, host, in.selinux, process, notes);
 
   if (!sc.privileged()) {
     json& linux_section = spec["linux"];

@@ -108,6 +108,9 @@ struct SpecInputs {
   // apparmor_profile: what RuntimeDefault (or no choice) means on AppArmor hosts; "unconfined"
   // for none.
   std::string apparmor_profile = "crio-default";
+  // crio.conf selinux: label containers (and relabel mounts) where the host has SELinux. Off,
+  // as in CRI-O, leaves SELinux out of the spec even on SELinux hosts.
+  bool selinux = false;
   // hooks_dir's definitions; the matching ones go into spec.hooks. Null means none.
   std::shared_ptr<const std::vector<HookDefinition>> hooks;
 
@@ -116,6 +119,10 @@ struct SpecInputs {
   std::filesystem::path mountinfo = "/proc/self/mountinfo";  // for propagation checks
   std::filesystem::path host_dev = "/dev";                   // scanned for privileged containers
 };
+
+// The security modules a container's spec uses: the host's, SELinux only when crio.conf's
+// selinux asks for it. in.lsm_probe (tests) stands in for the host.
+HostLsm EffectiveLsm(const SpecInputs& in);
 
 struct GeneratedSpec {
   std::string json;                // config.json

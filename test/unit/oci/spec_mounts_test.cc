@@ -307,8 +307,13 @@ TEST_F(MountsTest, ImageVolumeTheCallerDidNotMountIsAnError) {
 TEST_F(MountsTest, SelinuxRelabelOnlyMattersWithSelinux) {
   AddMount("/x", host_.string())->set_selinux_relabel(true);
   lsm_.selinux = false;
+  in_.selinux = true;
   Generate();
+  // An SELinux host with labeling off (crio.conf's default): nothing to relabel, as in CRI-O.
   lsm_.selinux = true;
+  in_.selinux = false;
+  Generate();
+  in_.selinux = true;
   EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
 }
 

@@ -718,7 +718,12 @@ TEST_F(SpecTest, SelinuxLabelOnlyWithSelinux) {
   json spec = Generate();
   EXPECT_FALSE(spec["process"].contains("selinuxLabel"));
   EXPECT_THAT(notes_, ::testing::Contains(HasSubstr("SELinux is not enabled")));
+  // The host has SELinux, but crio.conf's selinux is off (the default): as in CRI-O, no label.
   lsm_.selinux = true;
+  notes_.clear();
+  EXPECT_FALSE(Generate()["process"].contains("selinuxLabel"));
+  EXPECT_THAT(notes_, ::testing::Contains(HasSubstr("SELinux labeling is off")));
+  in_.selinux = true;
   EXPECT_EQ(Generate()["process"]["selinuxLabel"], "system_u:system_r:spc_t:s0:c1,c2");
 }
 
