@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crio/common/encoding.h"
+#include "crio/common/subprocess.h"
 #include "crio/image/puller.h"
 #include "registry.h"
 #include "token_server.h"
@@ -270,6 +271,24 @@ TEST_F(ImageAuthTest, IdentityTokenIsExchangedWithTheOAuth2RefreshGrant) {
   ASSERT_FALSE(requests.empty());
   EXPECT_EQ(requests[0].method, "POST");
   EXPECT_EQ(requests[0].parameters.at("refresh_token"), kIdentityToken);
+}
+
+// An identity token the way docker login gets one: the password grant with
+// access_type=offline returns a refresh token, which then pulls without the password.
+TEST_F(ImageAuthTest, RefreshTokenFromThePasswordGrantPulls) {
+  absl::StatusOr<CommandResult> login = RunCommand(
+      {"curl", "-sS", "-X", "POST", "-d", "grant_type=password", "-d",
+       std::string("username=") + kUser, "-d", std::string("password=") + kPassword, "-d",
+       "service=crio-test-registry", "-d", "client_id=crio-test", "-d", "access_type=offline", "-d",
+       "scope=repository:private/busybox:pull", tokens_->realm()});
+  ASSERT_TRUE(login.ok() && login->exit_code == 0) << (login.ok() ? login->err : "");
+  nlohmann::json answer = nlohmann::json::parse(login->out, nullptr, false);
+  ASSERT_TRUE(answer.is_object() && answer.contains("refresh_token")) << login->out;
+  EXPECT_TRUE(answer.contains("access_token"));
+  EXPECT_TRUE(answer.contains("expires_in"));
+  std::string refresh = answer["refresh_token"];
+  absl::StatusOr<std::string> id = MakePuller()->Pull(Private(), IdentityToken(refresh));
+  ASSERT_TRUE(id.ok()) << id.status();
 }
 
 TEST_F(ImageAuthTest, CredentialHelperNamedInTheAuthFile) {
