@@ -11,18 +11,19 @@ set -euo pipefail
 build_dir=$(realpath "${1:-build}")
 count=${2:-50}
 if [ -z "${CONTAINER_BENCH_NETNS:-}" ]; then
-  exec env CONTAINER_BENCH_NETNS=1 unshare --net -- "$0" "$@"
+  exec env CONTAINER_BENCH_NETNS=1 unshare --net --mount --propagation private -- "$0" "$@"
 fi
 ip link set lo up
 
 work=$(mktemp -d /tmp/container-bench.XXXXXX)
 pids=()
 source "$(dirname "$0")/lib.sh"
+use_node_run
 cleanup() {
   # The runc floor's containers are not a daemon's: delete them here.
-  if [ -d "$work/runc/state" ]; then
-    for id in $(runc --root "$work/runc/state" list -q 2>/dev/null); do
-      runc --root "$work/runc/state" delete -f "$id" 2>/dev/null || true
+  if [ -d "$state/runc-floor/state" ]; then
+    for id in $(runc --root "$state/runc-floor/state" list -q 2>/dev/null); do
+      runc --root "$state/runc-floor/state" delete -f "$id" 2>/dev/null || true
     done
   fi
   stop_all container-bench container-bench-runc
@@ -42,7 +43,7 @@ bench=("$build_dir/bench/container_bench" --count "$count" --tsv)
   >"$work/crio.tsv" || echo "crio-cpp run failed" >&2
 floor_spec=()
 [ -s "$work/crio-spec.json" ] && floor_spec=(--spec "$work/crio-spec.json")
-"${bench[@]}" --runc-floor "$build_dir/test/fixtures/busybox-rootfs" --work "$work/runc" \
+"${bench[@]}" --runc-floor "$build_dir/test/fixtures/busybox-rootfs" --work "$state/runc-floor" \
   "${floor_spec[@]}" --label "runc floor" >"$work/results.tsv" || echo "runc floor failed" >&2
 cat "$work/crio.tsv" >>"$work/results.tsv"
 "${bench[@]}" --endpoint "unix://$work/containerd.sock" --label "containerd 1.6" \

@@ -1,6 +1,18 @@
 # Sourced by the CRI benchmarks (pod_bench.sh, container_bench.sh): a local registry, CNI networks,
 # crio-cpp and containerd started side by side, and their cleanup. The caller sets $work (a
-# scratch directory), $build_dir, and the array pids=(); started daemons are added to it.
+# scratch directory), $build_dir, and the array pids=(); started daemons are added to it. Run-time
+# state (runroots, pinned namespaces, exit files) goes under $state, $work unless use_node_run
+# was called.
+
+# use_node_run: a node keeps run-time state under /run, a tmpfs (runroots, runc's and the shims'
+# state, pinned namespaces, exit files); this VM's /run is on its disk, where every fsync would
+# also flush that state. In the bench's own mount namespace (unshare --mount), a tmpfs over /run
+# puts every runtime measured, and the runc floor, on the footing of a node. Sets $state.
+use_node_run() {
+  mount -t tmpfs -o mode=0755 bench-run /run
+  state=/run/bench
+  mkdir -p "$state"
+}
 
 free_port() {
   local port
@@ -58,10 +70,10 @@ start_crio() {
   mkdir -p "$work/crio.conf.d"
   CONTAINERS_REGISTRIES_CONF="$work/registries.conf" "$build_dir/src/crio" \
     --config "$work/crio.conf" --config-dir "$work/crio.conf.d" --listen "$work/crio.sock" \
-    --root "$work/crio-storage" --runroot "$work/crio-run" --signature-policy "$work/policy.json" \
+    --root "$work/crio-storage" --runroot "${state:-$work}/crio-run" --signature-policy "$work/policy.json" \
     --cni-config-dir "$work/crio-net.d" --cni-plugin-dir /usr/lib/cni \
     --pinns-path "$build_dir/pinns/pinns" --conmon "$build_dir/conmon/bin/conmon" \
-    --namespaces-dir "$work/crio-ns" --container-exits-dir "$work/crio-exits" \
+    --namespaces-dir "${state:-$work}/crio-ns" --container-exits-dir "${state:-$work}/crio-exits" \
     --pause-image "$pause_image" --log-level warn >"$work/crio.log" 2>&1 &
   crio_pid=$!
   pids+=($crio_pid)
@@ -75,7 +87,7 @@ start_containerd() {
   cat >"$work/containerd.toml" <<TOML
 version = 2
 root = "$work/containerd-root"
-state = "$work/containerd-state"
+state = "${state:-$work}/containerd-state"
 [grpc]
   address = "$work/containerd.sock"
 [plugins."io.containerd.grpc.v1.cri"]
@@ -110,7 +122,7 @@ stop_all() {
   done
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for pidfile in "$work"/containerd-state/io.containerd.runtime.v2.task/k8s.io/*/shim.pid; do
+  for pidfile in "${state:-$work}"/containerd-state/io.containerd.runtime.v2.task/k8s.io/*/shim.pid; do
     [ -f "$pidfile" ] && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
   done
   grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true

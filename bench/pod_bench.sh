@@ -9,13 +9,14 @@ set -euo pipefail
 build_dir=$(realpath "${1:-build}")
 count=${2:-50}
 if [ -z "${POD_BENCH_NETNS:-}" ]; then
-  exec env POD_BENCH_NETNS=1 unshare --net -- "$0" "$@"
+  exec env POD_BENCH_NETNS=1 unshare --net --mount --propagation private -- "$0" "$@"
 fi
 ip link set lo up
 
 work=$(mktemp -d /tmp/pod-bench.XXXXXX)
 pids=()
 source "$(dirname "$0")/lib.sh"
+use_node_run
 trap 'stop_all pod-bench; rm -rf /tmp/pod-bench-logs' EXIT
 
 start_registry

@@ -12,13 +12,14 @@ build_dir=$(realpath "${1:-build}")
 count=${2:-100}
 mib=${3:-256}
 if [ -z "${STREAM_BENCH_NETNS:-}" ]; then
-  exec env STREAM_BENCH_NETNS=1 unshare --net -- "$0" "$@"
+  exec env STREAM_BENCH_NETNS=1 unshare --net --mount --propagation private -- "$0" "$@"
 fi
 ip link set lo up
 
 work=$(mktemp -d /tmp/stream-bench.XXXXXX)
 pids=()
 source "$(dirname "$0")/lib.sh"
+use_node_run
 trap 'stop_all stream-bench' EXIT
 
 start_registry
