@@ -359,6 +359,9 @@ absl::StatusOr<RegistryClient::Response> RegistryClient::Perform(
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+  // HTTP/2 where a TLS registry offers it (ALPN), HTTP/1.1 otherwise; libcurl's default since
+  // 7.62, stated so that an older libcurl does the same.
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   // A redirect to blob storage must not carry our credentials to another host.
   curl_easy_setopt(curl, CURLOPT_UNRESTRICTED_AUTH, 0L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
