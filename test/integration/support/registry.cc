@@ -140,42 +140,11 @@ bool SendAll(int fd, std::string_view data) {
   return true;
 }
 
-// Waits until `fd` is readable; false when the proxy stops first.
-bool WaitReadable(int fd, int stop) {
-  pollfd fds[2] = {{fd, POLLIN, 0}, {stop, POLLIN, 0}};
-  while (true) {
-    int n = ::poll(fds, 2, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 || fds[1].revents != 0) return false;  // closed write end: POLLHUP
-    return true;
-  }
-}
-
 }  // namespace
 
 RegistryProxy::RegistryProxy(std::string upstream, Rule rule)
     : upstream_(std::move(upstream)), rule_(std::move(rule)) {
-  EXPECT_EQ(::pipe2(stop_, O_CLOEXEC), 0);
-  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t length = sizeof(addr);
-  ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length);
-  EXPECT_EQ(::listen(listener_, 64), 0);
-  host_ = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
-  acceptor_ = std::thread([this] {
-    while (WaitReadable(listener_, stop_[0])) {
-      int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client < 0) continue;
-      std::lock_guard lock(mu_);
-      threads_.emplace_back([this, client] {
-        Serve(client);
-        ::close(client);
-      });
-    }
-  });
+  server_ = std::make_unique<LoopbackServer>([this](int client) { Serve(client); });
 }
 
 RegistryProxy::~RegistryProxy() {
@@ -184,16 +153,7 @@ RegistryProxy::~RegistryProxy() {
     stopping_ = true;
   }
   gate_changed_.notify_all();
-  ::close(stop_[1]);  // wakes every wait
-  acceptor_.join();
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(mu_);
-    threads.swap(threads_);
-  }
-  for (std::thread& thread : threads) thread.join();
-  ::close(listener_);
-  ::close(stop_[0]);
+  server_->Stop();
 }
 
 void RegistryProxy::OpenGate() {
@@ -221,7 +181,7 @@ void RegistryProxy::Serve(int client) {
   std::string head;
   char buffer[65536];
   while (head.find("\r\n\r\n") == std::string::npos) {
-    if (!WaitReadable(client, stop_[0])) return;
+    if (!WaitReadableUnlessStopped(client, server_->stop_fd())) return;
     ssize_t n = ::recv(client, buffer, sizeof(buffer), 0);
     if (n <= 0) return;
     head.append(buffer, static_cast<size_t>(n));
@@ -269,7 +229,7 @@ void RegistryProxy::Serve(int client) {
   std::string response_head;
   bool in_body = false;
   int64_t body_length = -1, body_seen = 0;
-  while (WaitReadable(upstream, stop_[0])) {
+  while (WaitReadableUnlessStopped(upstream, server_->stop_fd())) {
     ssize_t n = ::recv(upstream, buffer, sizeof(buffer), 0);
     if (n <= 0) break;
     std::string chunk(buffer, static_cast<size_t>(n));
@@ -317,7 +277,8 @@ void RegistryProxy::Serve(int client) {
           linger hard{1, 0};  // close with RST
           ::setsockopt(client, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
         } else {
-          WaitReadable(stop_[0], stop_[0]);  // until the proxy stops
+          WaitReadableUnlessStopped(server_->stop_fd(),
+                                    server_->stop_fd());  // until the proxy stops
         }
         break;
       }

@@ -7,10 +7,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "loopback_server.h"
 #include "process.h"
 
 namespace crio::testing {
@@ -86,7 +86,7 @@ class RegistryProxy {
   RegistryProxy& operator=(const RegistryProxy&) = delete;
 
   // "127.0.0.1:PORT"
-  const std::string& host() const { return host_; }
+  const std::string& host() const { return server_->host(); }
   void SetRule(Rule rule);
   // Requests seen whose method is `method` and whose path contains `part`.
   int Count(const std::string& method, const std::string& part) const;
@@ -96,17 +96,13 @@ class RegistryProxy {
  private:
   void Serve(int client);
   std::string upstream_;
-  std::string host_;
-  int listener_ = -1;
-  int stop_[2] = {-1, -1};  // readable once the proxy stops
   mutable std::mutex mu_;
   std::condition_variable gate_changed_;
   int gate_ = 0;           // thirds let through after the first
   bool stopping_ = false;  // wakes gated bodies at the end
   Rule rule_;
   std::vector<std::pair<std::string, std::string>> seen_;  // method, path
-  std::vector<std::thread> threads_;
-  std::thread acceptor_;
+  std::unique_ptr<LoopbackServer> server_;                 // last: its handlers use the rest
 };
 
 // A bcrypt htpasswd line "user:$2b$..." (through libcrypt), as docker-registry's htpasswd auth

@@ -10,7 +10,6 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -134,43 +133,12 @@ TokenServer::TokenServer() {
     OPENSSL_free(der);
   }
 
-  EXPECT_EQ(::pipe2(stop_, O_CLOEXEC), 0);
-  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t length = sizeof(addr);
-  ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length);
-  EXPECT_EQ(::listen(listener_, 64), 0);
-  realm_ = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/token";
-  acceptor_ = std::thread([this] {
-    while (true) {
-      pollfd fds[2] = {{listener_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0 && errno == EINTR) continue;
-      if (fds[1].revents != 0) return;
-      int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client < 0) continue;
-      std::lock_guard lock(mu_);
-      threads_.emplace_back([this, client] {
-        Serve(client);
-        ::close(client);
-      });
-    }
-  });
+  server_ = std::make_unique<LoopbackServer>([this](int client) { Serve(client); });
+  realm_ = "http://" + server_->host() + "/token";
 }
 
 TokenServer::~TokenServer() {
-  ::close(stop_[1]);
-  acceptor_.join();
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(mu_);
-    threads.swap(threads_);
-  }
-  for (std::thread& thread : threads) thread.join();
-  ::close(listener_);
-  ::close(stop_[0]);
+  server_->Stop();
   EVP_PKEY_free(static_cast<EVP_PKEY*>(key_));
 }
 

@@ -2,12 +2,13 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "loopback_server.h"
 #include "process.h"
 #include "registry.h"
 
@@ -66,16 +67,13 @@ class TokenServer {
   std::string realm_;
   std::string certificate_der_;  // for x5c
   void* key_ = nullptr;          // EVP_PKEY
-  int listener_ = -1;
-  int stop_[2] = {-1, -1};
   mutable std::mutex mu_;
   std::map<std::string, std::pair<std::string, std::vector<std::string>>> users_;
   std::map<std::string, std::string> refresh_tokens_;
   std::set<std::string> public_;
   int lifetime_ = 300;
   std::vector<Request> requests_;
-  std::vector<std::thread> threads_;
-  std::thread acceptor_;
+  std::unique_ptr<LoopbackServer> server_;  // last: its handlers use the rest
 };
 
 }  // namespace crio::testing
