@@ -47,17 +47,6 @@ image::Credentials RegistryToken(const std::string& token) {
   return credentials;
 }
 
-// Sets an environment variable for one scope.
-struct EnvGuard {
-  std::string name;
-  std::optional<std::string> old;
-  EnvGuard(std::string n, const std::string& value) : name(std::move(n)) {
-    if (const char* v = std::getenv(name.c_str())) old = v;
-    ::setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~EnvGuard() { old ? ::setenv(name.c_str(), old->c_str(), 1) : ::unsetenv(name.c_str()); }
-};
-
 class ImageAuthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -292,7 +281,7 @@ TEST_F(ImageAuthTest, RefreshTokenFromThePasswordGrantPulls) {
 }
 
 TEST_F(ImageAuthTest, CredentialHelperNamedInTheAuthFile) {
-  EnvGuard path("PATH", PathWithHelpers());
+  ScopedEnv path("PATH", PathWithHelpers());
   image::SystemContext context;
   context.auth_file = HelperAuthFile("helper.json", "crio-test");
 
@@ -331,7 +320,7 @@ TEST_F(ImageAuthTest, CredentialHelperNamedInTheAuthFile) {
 }
 
 TEST_F(ImageAuthTest, CredentialHelperWithNothingMissingOrFailing) {
-  EnvGuard path("PATH", PathWithHelpers());
+  ScopedEnv path("PATH", PathWithHelpers());
   image::SystemContext context;
 
   // "Not found" means no credentials from it: public images pull anonymously.

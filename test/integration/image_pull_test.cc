@@ -276,18 +276,9 @@ TEST_F(ImagePullTest, PauseImageAuthFileReplacesTheGlobalOne) {
 }
 
 TEST_F(ImagePullTest, RegistryAuthFileAndDockerConfigFromTheEnvironment) {
-  struct EnvGuard {
-    std::string name;
-    std::optional<std::string> old;
-    EnvGuard(std::string n, const std::string& value) : name(std::move(n)) {
-      if (const char* v = std::getenv(name.c_str())) old = v;
-      ::setenv(name.c_str(), value.c_str(), 1);
-    }
-    ~EnvGuard() { old ? ::setenv(name.c_str(), old->c_str(), 1) : ::unsetenv(name.c_str()); }
-  };
   image::SystemContext context = TrustingSecure();
   {
-    EnvGuard file("REGISTRY_AUTH_FILE", AuthFile("env.json", secure_->host(), kPassword).string());
+    ScopedEnv file("REGISTRY_AUTH_FILE", AuthFile("env.json", secure_->host(), kPassword).string());
     ASSERT_TRUE(MakePuller("", kAcceptAnything, context)->Pull(SecureName()).ok());
     // global_auth_file outranks REGISTRY_AUTH_FILE.
     context.auth_file = AuthFile("global.json", secure_->host(), "wrong");
@@ -302,8 +293,8 @@ TEST_F(ImagePullTest, RegistryAuthFileAndDockerConfigFromTheEnvironment) {
   json["auths"]["https://" + secure_->host() + "/v1/"]["auth"] =
       Base64Encode(std::string(kUser) + ":" + kPassword);
   dir_.Write("home/.docker/config.json", json.dump());
-  EnvGuard home("HOME", (dir_.path() / "home").string());
-  EnvGuard config_home("XDG_CONFIG_HOME", (dir_.path() / "home/.config").string());
+  ScopedEnv home("HOME", (dir_.path() / "home").string());
+  ScopedEnv config_home("XDG_CONFIG_HOME", (dir_.path() / "home/.config").string());
   absl::StatusOr<std::string> id = MakePuller("", kAcceptAnything, context)->Pull(SecureName());
   ASSERT_TRUE(id.ok()) << id.status();
 }

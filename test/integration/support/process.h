@@ -56,6 +56,20 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Sets an environment variable of this process until the end of the scope, then puts back what
+// was there (or unsets it).
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::string& value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
 // The whole content of a file ("" when it cannot be read).
 std::string ReadAll(const std::filesystem::path& path);
 
