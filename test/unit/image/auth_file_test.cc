@@ -8,18 +8,13 @@
 
 #include "crio/common/encoding.h"
 
+#include "scratch_dir.h"
+
 namespace crio::image {
 namespace {
 
 class AuthFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/crio-auth-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::filesystem::path Write(const std::string& name, const std::string& content) {
     std::ofstream(dir_ / name) << content;
     return dir_ / name;
@@ -29,7 +24,8 @@ class AuthFileTest : public ::testing::Test {
     return "{\"auth\":\"" + Base64Encode(user_password) + "\"}";
   }
 
-  std::filesystem::path dir_;
+  ::crio::testing::ScratchDir scratch_{"crio-auth"};
+  const std::filesystem::path dir_ = scratch_.path();
 };
 
 TEST_F(AuthFileTest, MostSpecificKeyFirst) {

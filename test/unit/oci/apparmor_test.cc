@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_dir.h"
+
 namespace crio::oci {
 namespace {
 
@@ -20,13 +22,6 @@ const AppArmorParser kMissingParser{.binary = "/nonexistent/apparmor_parser"};
 
 class AppArmorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char name[] = "/tmp/crio-apparmor-XXXXXX";
-    ASSERT_NE(::mkdtemp(name), nullptr);
-    dir_ = name;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // A stand-in for /sys/kernel/security/apparmor/profiles listing `content`.
   fs::path Profiles(const std::string& content) {
     fs::path path = dir_ / "profiles";
@@ -34,7 +29,8 @@ class AppArmorTest : public ::testing::Test {
     return path;
   }
 
-  fs::path dir_;
+  ::crio::testing::ScratchDir scratch_{"crio-apparmor"};
+  const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(AppArmorTest, DefaultProfileCompiles) {

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_dir.h"
+
 namespace crio::oci {
 namespace {
 
@@ -19,14 +21,10 @@ using ::testing::SizeIs;
 class HooksTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/crio-hooks-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     fs::create_directories(dir_ / "a");
     fs::create_directories(dir_ / "b");
     std::ofstream(dir_ / "hook.sh") << "#!/bin/sh\n";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   void Write(const std::string& relative, const std::string& content) {
     std::ofstream(dir_ / relative) << content;
@@ -40,7 +38,8 @@ class HooksTest : public ::testing::Test {
            when + R"(, "stages": )" + stages + "}";
   }
 
-  fs::path dir_;
+  ::crio::testing::ScratchDir scratch_{"crio-hooks"};
+  const fs::path dir_ = scratch_.path();
 };
 
 json Spec(const std::string& command, json annotations = json::object()) {

@@ -25,6 +25,8 @@
 
 #include "crio/oci/seccomp.h"
 
+#include "scratch_dir.h"
+
 namespace crio::oci {
 namespace {
 
@@ -579,20 +581,14 @@ TEST(SeccompProfileFileTest, InvalidProfilesSayWhatIsWrong) {
 
 class SeccompFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/crio-seccomp-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path Write(const std::string& name, const std::string& content) {
     fs::path path = dir_ / name;
     std::ofstream(path) << content;
     return path;
   }
 
-  fs::path dir_;
+  ::crio::testing::ScratchDir scratch_{"crio-seccomp-test"};
+  const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(SeccompFileTest, LoadReadsAndConverts) {

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scratch_dir.h"
+
 namespace crio::oci {
 namespace {
 
@@ -30,9 +32,6 @@ void WriteFile(const fs::path& path, const std::string& content) {
 class MountsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/crio-spec-mounts-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     rootfs_ = dir_ / "rootfs";
     host_ = dir_ / "host";
     fs::create_directories(rootfs_);
@@ -66,7 +65,6 @@ class MountsTest : public ::testing::Test {
     fs::create_directories(host_ / "slave/vol");
     fs::create_directories(host_ / "with space");
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   runtime::v1::LinuxContainerSecurityContext* sc() {
     return config_.mutable_linux()->mutable_security_context();
@@ -101,7 +99,8 @@ class MountsTest : public ::testing::Test {
     return mount["options"].get<std::vector<std::string>>();
   }
 
-  fs::path dir_;
+  ::crio::testing::ScratchDir scratch_{"crio-spec-mounts"};
+  const fs::path dir_ = scratch_.path();
   fs::path rootfs_;
   fs::path host_;
   runtime::v1::ContainerConfig config_;

@@ -14,6 +14,8 @@
 
 #include "crio/common/host.h"
 
+#include "scratch_dir.h"
+
 namespace crio::oci {
 namespace {
 
@@ -31,9 +33,6 @@ void WriteFile(const fs::path& path, const std::string& content) {
 class SpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/crio-spec-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     rootfs_ = dir_ / "rootfs";
     WriteFile(rootfs_ / "etc/passwd",
               "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n");
@@ -68,7 +67,6 @@ class SpecTest : public ::testing::Test {
     in_.default_capabilities = {"CHOWN", "KILL"};
     in_.lsm_probe = [this] { return lsm_; };
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   runtime::v1::LinuxContainerSecurityContext* sc() {
     return config_.mutable_linux()->mutable_security_context();
@@ -97,7 +95,8 @@ class SpecTest : public ::testing::Test {
     return spec["process"]["capabilities"][set].get<std::vector<std::string>>();
   }
 
-  fs::path dir_;
+  ::crio::testing::ScratchDir scratch_{"crio-spec-test"};
+  const fs::path dir_ = scratch_.path();
   fs::path rootfs_;
   runtime::v1::ContainerConfig config_;
   runtime::v1::PodSandboxConfig pod_config_;

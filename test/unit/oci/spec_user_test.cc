@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_dir.h"
+
 namespace crio::oci {
 namespace {
 
@@ -37,14 +39,10 @@ constexpr char kGroup[] =
 class UserTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/crio-spec-user-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     rootfs_ = dir_ / "rootfs";
     WriteFile(rootfs_ / "etc/passwd", kPasswd);
     WriteFile(rootfs_ / "etc/group", kGroup);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   ResolvedUser Resolve(const std::string& image_user) {
     absl::StatusOr<ResolvedUser> user = ResolveUser(rootfs_, sc_, image_user);
@@ -52,7 +50,8 @@ class UserTest : public ::testing::Test {
     return user.ok() ? *user : ResolvedUser{};
   }
 
-  fs::path dir_;
+  ::crio::testing::ScratchDir scratch_{"crio-spec-user"};
+  const fs::path dir_ = scratch_.path();
   fs::path rootfs_;
   runtime::v1::LinuxContainerSecurityContext sc_;
 };
