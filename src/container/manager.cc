@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "crio/common/atomic_file.h"
@@ -193,7 +195,9 @@ void ContainerManager::Refresh(Container& container) {
   if (!exit) return;
   container.state = ContainerState::kExited;
   container.exit_code = exit->exit_code;
-  container.finished_at = absl::ToUnixNanos(exit->finished);
+  // The exit file's mtime comes from the kernel's coarse clock, up to a tick behind the clock
+  // started_at was read from: a process that ends right after it starts could seem to end first.
+  container.finished_at = std::max(absl::ToUnixNanos(exit->finished), container.started_at);
   if (oci::WasOomKilled(container.dir)) {
     container.reason = "OOMKilled";
   } else {
