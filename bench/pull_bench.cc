@@ -85,10 +85,8 @@ std::optional<Daemon> StartDaemon(const std::filesystem::path& dir, const std::s
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string layers = argc > 1 ? argv[1] : "8";
-  std::string mib = argc > 2 ? argv[2] : "32";
   std::optional<bench::GeneratedImage> generated =
-      bench::GenerateImage(MAKE_IMAGE_SCRIPT, layers, mib);
+      bench::GenerateImageFromArgs(MAKE_IMAGE_SCRIPT, argc, argv);
   if (!generated) return 1;
   std::filesystem::path dir = generated->dir;
   std::filesystem::path layout = generated->layout;
@@ -179,7 +177,7 @@ int main(int argc, char** argv) {
   (void)crio::Reaper::Get().Wait(*registry, absl::Seconds(10));
   if (result == 0) {
     std::printf("%s layers, %.0f MiB uncompressed, from docker-registry on loopback\n",
-                layers.c_str(), total_mib);
+                generated->layers.c_str(), total_mib);
     std::printf("%-34s %9s %9s %12s %12s %12s\n", "", "seconds", "MiB/s", "RSS before", "peak RSS",
                 "growth");
     std::printf("%-34s %9.2f %9.1f %8.1f MiB %8.1f MiB %8.1f MiB\n", "crio-cpp daemon (PullImage)",

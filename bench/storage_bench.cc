@@ -33,10 +33,8 @@ std::string ReadAll(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string layers = argc > 1 ? argv[1] : "8";
-  std::string mib = argc > 2 ? argv[2] : "32";
   std::optional<bench::GeneratedImage> generated =
-      bench::GenerateImage(MAKE_IMAGE_SCRIPT, layers, mib);
+      bench::GenerateImageFromArgs(MAKE_IMAGE_SCRIPT, argc, argv);
   if (!generated) return 1;
   std::filesystem::path dir = generated->dir;
   std::filesystem::path image = generated->layout;

@@ -12,6 +12,15 @@
 
 namespace crio::testing {
 
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
 bool WaitReadableUnlessStopped(int fd, int stop) {
   pollfd fds[2] = {{fd, POLLIN, 0}, {stop, POLLIN, 0}};
   while (true) {

@@ -3,6 +3,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,6 +35,9 @@ class LoopbackServer {
   std::vector<std::thread> threads_;
   std::thread acceptor_;
 };
+
+// Sends all of `data` on a socket; false when the peer went away first.
+bool SendAll(int fd, std::string_view data);
 
 // Waits until `fd` is readable; false when `stop` (a LoopbackServer's stop_fd) fires first.
 bool WaitReadableUnlessStopped(int fd, int stop);

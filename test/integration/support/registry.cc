@@ -131,15 +131,6 @@ int ConnectTo(const std::string& host) {
   return fd;
 }
 
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 }  // namespace
 
 RegistryProxy::RegistryProxy(std::string upstream, Rule rule)
