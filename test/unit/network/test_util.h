@@ -1,44 +1,16 @@
 #pragma once
 
-#include <stdlib.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
 #include <string>
+
+#include "scratch_dir.h"
 
 namespace crio::network::testing {
 
-// A fresh directory, removed with its content at the end.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "crio-net-XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
-  }
-  ~ScratchDir() {
-    std::error_code error;
-    std::filesystem::remove_all(path_, error);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path Write(const std::string& name, const std::string& content,
-                              mode_t mode = 0644) const {
-    std::filesystem::path file = path_ / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::trunc) << content;
-    ::chmod(file.c_str(), mode);
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using ::crio::testing::ScratchDir;
 
 inline std::string Slurp(const std::filesystem::path& path) {
   std::ifstream file(path);

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -25,6 +27,16 @@ class ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+
+  // Writes `content` to `name` below the directory (making its parents), with `mode`.
+  std::filesystem::path Write(const std::string& name, const std::string& content,
+                              mode_t mode = 0644) const {
+    std::filesystem::path file = path_ / name;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::trunc) << content;
+    ::chmod(file.c_str(), mode);
+    return file;
+  }
 
  private:
   std::filesystem::path path_;
