@@ -134,8 +134,9 @@ std::vector<ConfigOption> BuildConfigOptions() {
        "AppArmor profile for RuntimeDefault (used only where AppArmor is enabled).",
        FIELD(runtime.apparmor_profile), kRestart, kYes, {}, Check::kNone, "apparmor-profile"},
       {"crio.runtime", "selinux", false,
-       "Label containers with SELinux where the host has it (the CRI's selinux_options); off, "
-       "SELinux is left out of the spec. Relabeling mounts is not supported yet.",
+       "Label pods and containers with SELinux where the host has it: each pod gets the "
+       "policy's container label with a level of its own (the CRI's selinux_options on top), "
+       "and mounts that ask for it are relabeled. Off, SELinux is left out of the spec.",
        FIELD(runtime.selinux), kRestart, kYes, {}, Check::kNone, "selinux"},
       {"crio.runtime", "hooks_dir", Strings{"/usr/share/containers/oci/hooks.d"},
        "Directories of OCI hook definitions (JSON); a later directory's file overrides an earlier "
@@ -232,8 +233,9 @@ std::vector<ConfigOption> BuildConfigOptions() {
       {"crio.runtime", "rdt_config_file", "", "Intel RDT class definitions for containers.",
        FIELD(runtime.rdt_config_file), kLive, kNo, {}, Check::kNone, "rdt-config-file"},
       {"crio.runtime", "hostnetwork_disable_selinux", true,
-       "Run host-network pods without SELinux separation.",
-       FIELD(runtime.hostnetwork_disable_selinux), kRestart, kNo, {}, Check::kNone,
+       "Run host-network pods without an SELinux process label (their files keep the pod's "
+       "level).",
+       FIELD(runtime.hostnetwork_disable_selinux), kRestart, kYes, {}, Check::kNone,
        "hostnetwork-disable-selinux"},
       {"crio.runtime", "irqbalance_config_restore_file", "/etc/sysconfig/orig_irq_banned_cpus",
        "Where the original irqbalance banned CPUs are saved for restore.",

@@ -270,8 +270,14 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   nlohmann::json metadata = {
       {"pod-name", pod->name}, {"pod-id", pod->id},      {"image-name", config.image().image()},
       {"image-id", image->id}, {"name", container.name}, {"created-by", "crio-cpp"}};
-  absl::StatusOr<storage::ContainerRecord> record =
-      options_.store->CreateContainer(container.id, {container.name}, image->id, metadata.dump());
+  // The pod's labels with the container's options on top; the rootfs is mounted with its mount
+  // label, so they are settled before the storage exists.
+  const auto& security = config.linux().security_context();
+  absl::StatusOr<oci::SelinuxLabels> labels =
+      oci::ContainerSelinuxLabels(pod->selinux, security.selinux_options(), security.privileged());
+  if (!labels.ok()) return labels.status();
+  absl::StatusOr<storage::ContainerRecord> record = options_.store->CreateContainer(
+      container.id, {container.name}, image->id, metadata.dump(), labels->mount, labels->process);
   if (!record.ok()) return record.status();
   rollback.Add([&] { (void)options_.store->DeleteContainer(container.id); });
   absl::StatusOr<std::filesystem::path> rootfs = options_.store->MountContainer(container.id);
@@ -373,6 +379,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   inputs.privileged_seccomp_profile = settings->runtime.privileged_seccomp_profile;
   inputs.apparmor_profile = settings->runtime.apparmor_profile;
   inputs.selinux = settings->runtime.selinux;
+  inputs.selinux_labels = *labels;
   inputs.hooks = hooks_.Get(settings->runtime.hooks_dir);
   absl::StatusOr<oci::GeneratedSpec> spec = oci::GenerateContainerSpec(inputs);
   if (!spec.ok()) return spec.status();

@@ -30,6 +30,7 @@
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_handler.h"
 #include "crio/oci/runtime_set.h"
+#include "crio/oci/selinux.h"
 #include "crio/oci/spec.h"
 #include "crio/sandbox/manager.h"
 #include "crio/server/cri_server.h"
@@ -256,6 +257,9 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
   std::filesystem::path pinns = PinnsPath(loaded.config);
   std::filesystem::path pod_state = std::filesystem::path(loaded.config.crio.runroot) / "crio-pods";
 
+  oci::SelinuxSetup selinux =
+      oci::SetUpSelinuxLabeling(loaded.config.runtime.selinux, oci::DetectHostLsm().selinux);
+  if (loaded.config.runtime.selinux) spdlog::info("{}", selinux.message);
   auto holder = std::make_shared<config::ConfigHolder>(std::move(loaded.config));
   EventHub events;
   absl::StatusOr<std::unique_ptr<sandbox::SandboxManager>> sandboxes =
@@ -267,7 +271,8 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
                                      .cni = cni->get(),
                                      .state_dir = pod_state,
                                      .pinns = pinns,
-                                     .events = &events});
+                                     .events = &events,
+                                     .selinux = selinux.labeler.get()});
   if (!sandboxes.ok()) {
     spdlog::critical("Cannot restore pods: {}", sandboxes.status().message());
     return 1;

@@ -230,8 +230,6 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
   const auto& sc = in.config->linux().security_context();
   const PodContext& pod = in.pod;
   bool privileged = sc.privileged();
-  HostLsm lsm;
-  bool lsm_known = false;
 
   // The CRI's mounts first, checked; they also decide which defaults they replace.
   struct CriMount {
@@ -285,11 +283,12 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
           err == ENOENT ? "does not exist" : StrCat("cannot be used: ", std::strerror(err))));
     }
     if (m.selinux_relabel()) {
-      if (!lsm_known) lsm = EffectiveLsm(in);
-      lsm_known = true;
-      // Without SELinux, or with labeling off (as in CRI-O), there are no labels to change.
-      if (lsm.selinux) {
-        return absl::UnimplementedError("SELinux relabeling of mounts is not supported yet");
+      // Without a mount label (no SELinux, labeling off, or a pod run without separation)
+      // there is nothing to relabel with, as in CRI-O. Private: the pod's level, not s0.
+      if (absl::Status relabeled = RelabelPath(m.host_path(), in.selinux_labels.mount, false);
+          !relabeled.ok()) {
+        return absl::Status(relabeled.code(),
+                            StrCat("mount ", m.container_path(), ": ", View(relabeled.message())));
       }
     }
     const char* propagation = "rprivate";
@@ -356,6 +355,11 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
                                           ec ? ec.message() : std::strerror(errno)));
       }
       ::chmod(source.c_str(), 0755);
+      // The container writes there: the directory gets its label, as its rootfs has.
+      if (absl::Status relabeled = RelabelPath(source, in.selinux_labels.mount, false);
+          !relabeled.ok()) {
+        return relabeled;
+      }
       cri_destinations.insert(destination);
       cri_mounts.push_back(
           {destination, Mount(destination, "bind", source.string(), {"rbind", "rprivate", "rw"})});

@@ -256,7 +256,7 @@ absl::Status AddAppArmor(const runtime::v1::LinuxContainerSecurityContext& sc, c
   if (!p.ok()) return p.status();
   if (!lsm.apparmor) {
     if (p->set && p->type != runtime::v1::SecurityProfile::Unconfined) {
-      notes.push_back("apparmor profile ignored: AppArmor is not enabled on this host");
+      notes.emplace_back("apparmor profile ignored: AppArmor is not enabled on this host");
     }
     return absl::OkStatus();
   }
@@ -287,24 +287,27 @@ absl::Status AddAppArmor(const runtime::v1::LinuxContainerSecurityContext& sc, c
   }
 }
 
-void AddSelinux(const runtime::v1::LinuxContainerSecurityContext& sc, const HostLsm& host,
-                bool labeling_on, json& process, std::vector<std::string>& notes) {
-  const auto& o = sc.selinux_options();
-  if (o.user().empty() && o.role().empty() && o.type().empty() && o.level().empty()) return;
-  if (!host.selinux) {
-    notes.push_back("selinux options ignored: SELinux is not enabled on this host");
+void AddSelinux(const SpecInputs& in, const HostLsm& host, json& spec,
+                std::vector<std::string>& notes) {
+  const auto& o = in.config->linux().security_context().selinux_options();
+  bool has_options =
+      !o.user().empty() || !o.role().empty() || !o.type().empty() || !o.level().empty();
+  const SelinuxLabels& labels = in.selinux_labels;
+  if (labels.empty()) {
+    if (!has_options) return;
+    if (!host.selinux) {
+      notes.emplace_back("selinux options ignored: SELinux is not enabled on this host");
+    } else if (!in.selinux) {
+      notes.emplace_back("selinux options ignored: SELinux labeling is off (crio.runtime.selinux)");
+    } else {
+      notes.emplace_back("selinux options ignored: the pod runs without SELinux separation");
+    }
     return;
   }
-  if (!labeling_on) {
-    notes.push_back("selinux options ignored: SELinux labeling is off (crio.runtime.selinux)");
-    return;
-  }
-  // Missing parts take the usual container defaults of the targeted policy.
-  std::string label = StrCat(o.user().empty() ? "system_u" : o.user(), ":",
-                             o.role().empty() ? "system_r" : o.role(), ":",
-                             o.type().empty() ? "container_t" : o.type());
-  if (!o.level().empty()) StrAppend(&label, ":", o.level());
-  process["selinuxLabel"] = label;
+  // The caller computed them (ContainerSelinuxLabels): the rootfs was mounted with the same
+  // mount label before the spec was written.
+  if (!labels.process.empty()) spec["process"]["selinuxLabel"] = labels.process;
+  if (!labels.mount.empty()) spec["linux"]["mountLabel"] = labels.mount;
 }
 
 absl::StatusOr<uint64_t> RlimitValue(std::string_view text) {
@@ -395,7 +398,7 @@ absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::stri
   HostLsm host = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
   if (absl::Status s = AddAppArmor(sc, host, in.apparmor_profile, process, notes); !s.ok())
     return s;
-  AddSelinux(sc, host, in.selinux, process, notes);
+  AddSelinux(in, host, spec, notes);
 
   if (!sc.privileged()) {
     json& linux_section = spec["linux"];

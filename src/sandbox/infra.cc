@@ -56,8 +56,9 @@ absl::Status StartInfraContainer(Sandbox& sandbox, const InfraDeps& deps) {
                              {"image-id", *image_id},
                              {"name", StrCat("k8s_POD_", sandbox.name.substr(4))},
                              {"created-by", "crio-cpp"}};
-  absl::StatusOr<storage::ContainerRecord> record = deps.store->CreateContainer(
-      id, {StrCat("k8s_POD_", sandbox.name.substr(4))}, *image_id, metadata.dump());
+  absl::StatusOr<storage::ContainerRecord> record =
+      deps.store->CreateContainer(id, {StrCat("k8s_POD_", sandbox.name.substr(4))}, *image_id,
+                                  metadata.dump(), sandbox.selinux.mount, sandbox.selinux.process);
   if (!record.ok()) return record.status();
   auto drop_storage = [&] {
     if (absl::Status removed = deps.store->DeleteContainer(id); !removed.ok()) {

@@ -103,6 +103,8 @@ std::string RenderInfraSpec(const Sandbox& sandbox, const InfraSpecInputs& input
   };
   // A pod with its own UTS namespace gets its hostname set by the runtime as well.
   if (!sandbox.uts_ns.empty()) spec["hostname"] = sandbox.hostname;
+  if (!sandbox.selinux.process.empty()) spec["process"]["selinuxLabel"] = sandbox.selinux.process;
+  if (!sandbox.selinux.mount.empty()) spec["linux"]["mountLabel"] = sandbox.selinux.mount;
   return spec.dump(2);
 }
 

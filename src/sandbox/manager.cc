@@ -72,6 +72,8 @@ absl::Status SandboxManager::Recover() {
     const std::string& id = entries[i]->sandbox.id;  // immutable once published
     names_[entries[i]->sandbox.name] = id;
     sandboxes_[id] = entries[i];
+    // No new pod may be handed the level a restored one runs with.
+    if (options_.selinux != nullptr) options_.selinux->Hold(entries[i]->sandbox.selinux);
   }
   if (!sandboxes_.empty()) spdlog::info("Restored {} pod(s)", sandboxes_.size());
   return absl::OkStatus();
@@ -240,6 +242,7 @@ absl::Status SandboxManager::Remove(const std::string& id) {
     return absl::InternalError(StrCat("removing ", sandbox.dir.string(), ": ", fs_error.message()));
   }
   entry->removed = true;
+  if (options_.selinux != nullptr) options_.selinux->Release(sandbox.selinux);
   absl::MutexLock map_lock(&mu_);
   names_.erase(sandbox.name);
   sandboxes_.erase(sandbox.id);

@@ -8,6 +8,7 @@
 
 #include "crio/common/atomic_file.h"
 #include "crio/common/strings.h"
+#include "crio/oci/selinux.h"
 
 namespace crio::sandbox {
 
@@ -45,11 +46,13 @@ absl::Status WriteResolvConf(const std::filesystem::path& path, const DnsSetting
   return WriteFileAtomically(path, *host, 0644, Durability::kVolatile);
 }
 
-absl::Status MountShm(const std::filesystem::path& path, uint64_t size_bytes) {
+absl::Status MountShm(const std::filesystem::path& path, uint64_t size_bytes,
+                      const std::string& mount_label) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
   if (error) return absl::InternalError(StrCat("creating ", path.string(), ": ", error.message()));
   std::string data = StrCat("mode=1777,size=", size_bytes);
+  if (!mount_label.empty()) StrAppend(&data, ",", oci::SelinuxMountContext(mount_label));
   if (mount("shm", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data.c_str()) != 0) {
     return absl::InternalError(
         StrCat("mounting the pod's /dev/shm at ", path.string(), ": ", std::strerror(errno)));

@@ -11,6 +11,7 @@
 #include "crio/network/namespaces.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_set.h"
+#include "crio/oci/selinux.h"
 #include "crio/sandbox/infra.h"
 #include "crio/sandbox/manager.h"
 #include "crio/sandbox/pod_files.h"
@@ -191,6 +192,23 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
     if (absl::Status up = network::BringUpLoopback(sandbox.net_ns); !up.ok()) return up;
   }
 
+  if (options_.selinux != nullptr) {
+    const auto& security = pod_config.linux().security_context();
+    oci::PodSelinuxMode mode = oci::PodSelinuxMode::kSeparated;
+    if (sandbox.host_pid() || sandbox.host_ipc()) {
+      mode = oci::PodSelinuxMode::kHostNamespaces;
+    } else if (security.privileged()) {
+      mode = oci::PodSelinuxMode::kPrivileged;
+    } else if (sandbox.host_network() && config->runtime.hostnetwork_disable_selinux) {
+      mode = oci::PodSelinuxMode::kHostNetwork;
+    }
+    absl::StatusOr<oci::SelinuxLabels> labels =
+        options_.selinux->ForPod(security.selinux_options(), mode);
+    if (!labels.ok()) return labels.status();
+    sandbox.selinux = *labels;
+    rollback.Add([&] { options_.selinux->Release(sandbox.selinux); });
+  }
+
   // Files the pod's containers get bind-mounted.
   if (absl::Status written = WriteFileAtomically(sandbox.hostname_path(), sandbox.hostname + "\n",
                                                  0644, Durability::kVolatile);
@@ -213,7 +231,8 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
         ShmSizeFromAnnotations(ToMap(pod_config.annotations()), kDefaultShmSize);
     if (!shm_size.ok()) return shm_size.status();
     sandbox.shm_path = sandbox.dir / "shm";
-    if (absl::Status mounted = MountShm(sandbox.shm_path, *shm_size); !mounted.ok()) {
+    if (absl::Status mounted = MountShm(sandbox.shm_path, *shm_size, sandbox.selinux.mount);
+        !mounted.ok()) {
       return mounted;
     }
     sandbox.shm_mounted = true;
@@ -250,6 +269,14 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
           WriteFileAtomically(sandbox.hosts_path(), hosts, 0644, Durability::kVolatile);
       !written.ok()) {
     return written;
+  }
+  // Every container of the pod reads them: the pod's own label (its level), as in CRI-O.
+  for (const std::filesystem::path& file :
+       {sandbox.hostname_path(), sandbox.resolv_conf_path(), sandbox.hosts_path()}) {
+    if (absl::Status relabeled = oci::RelabelPath(file, sandbox.selinux.mount, false);
+        !relabeled.ok()) {
+      return relabeled;
+    }
   }
 
   if (NeedsInfraContainer(sandbox, *config)) {

@@ -53,6 +53,10 @@ std::string SerializeSandbox(const Sandbox& sandbox) {
       {"network_name", sandbox.network_name},
       {"ips", sandbox.ips},
   };
+  if (!sandbox.selinux.empty()) {
+    json["process_label"] = sandbox.selinux.process;
+    json["mount_label"] = sandbox.selinux.mount;
+  }
   if (sandbox.infra) {
     json["infra"] = {{"id", sandbox.infra->id},
                      {"pid", sandbox.infra->pid},
@@ -91,6 +95,8 @@ absl::StatusOr<Sandbox> ParseSandbox(const std::string& text) {
     sandbox.network_attached = JsonField<bool>(json, "network_attached");
     sandbox.network_name = JsonField<std::string>(json, "network_name");
     sandbox.ips = JsonField<std::vector<std::string>>(json, "ips");
+    sandbox.selinux.process = JsonField<std::string>(json, "process_label");
+    sandbox.selinux.mount = JsonField<std::string>(json, "mount_label");
     if (auto infra = json.find("infra"); infra != json.end() && infra->is_object()) {
       InfraContainer container;
       container.id = JsonField<std::string>(*infra, "id");

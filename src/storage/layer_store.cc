@@ -445,10 +445,12 @@ absl::StatusOr<std::filesystem::path> LayerStore::MountLayer(const std::string& 
   ExclusiveLock lock(*layers_lock_);
   absl::StatusOr<std::vector<LayerRecord>> layers = LoadLocked();
   if (!layers.ok()) return layers.status();
-  if (std::none_of(layers->begin(), layers->end(),
-                   [&](const LayerRecord& l) { return l.id == id; })) {
-    return absl::NotFoundError(StrCat("layer ", id, " does not exist"));
-  }
+  auto record = std::find_if(layers->begin(), layers->end(),
+                             [&](const LayerRecord& l) { return l.id == id; });
+  if (record == layers->end()) return absl::NotFoundError(StrCat("layer ", id, " does not exist"));
+  // A container's SELinux file label, given to every file of the mount (quoted: it holds commas).
+  std::string context =
+      record->mount_label.empty() ? "" : StrCat(",context=\"", record->mount_label, "\"");
   ExclusiveLock mounts_lock(*mounts_lock_);
   std::vector<MountEntry> mounts = ParseMounts(ReadSmallFile(mounts_json_));
   std::filesystem::path merged = home_ / id / "merged";
@@ -476,9 +478,9 @@ absl::StatusOr<std::filesystem::path> LayerStore::MountLayer(const std::string& 
       }
       for (std::string_view link : links) lowers.push_back(StrCat(base, link));
       if (lowers.size() < (read_only ? 2u : 1u)) lowers.push_back(StrCat(base, id, "/empty"));
-      if (read_only) return StrCat("lowerdir=", StrJoin(lowers, ":"), extra);
+      if (read_only) return StrCat("lowerdir=", StrJoin(lowers, ":"), extra, context);
       return StrCat("lowerdir=", StrJoin(lowers, ":"), ",upperdir=", base, id,
-                    "/diff,workdir=", base, id, "/work", extra);
+                    "/diff,workdir=", base, id, "/work", extra, context);
     };
     std::string data = build(false);
     if (data.size() < static_cast<size_t>(::getpagesize())) {

@@ -42,11 +42,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   return store;
 }
 
-absl::StatusOr<ContainerRecord> Store::CreateContainer(const std::string& id,
-                                                       const std::vector<std::string>& names,
-                                                       const std::string& image,
-                                                       const std::string& metadata,
-                                                       const std::string& mount_label) {
+absl::StatusOr<ContainerRecord> Store::CreateContainer(
+    const std::string& id, const std::vector<std::string>& names, const std::string& image,
+    const std::string& metadata, const std::string& mount_label, const std::string& process_label) {
   absl::StatusOr<ImageRecord> found = images_->Get(image);
   if (!found.ok()) return found.status();
   // Refuse a taken name before creating anything.
@@ -71,7 +69,7 @@ absl::StatusOr<ContainerRecord> Store::CreateContainer(const std::string& id,
   record.image = found->id;
   record.layer = layer->id;
   record.metadata = metadata;
-  record.flags = {{"MountLabel", mount_label}, {"ProcessLabel", ""}};
+  record.flags = {{"MountLabel", mount_label}, {"ProcessLabel", process_label}};
   absl::StatusOr<ContainerRecord> created = containers_->Create(std::move(record));
   if (!created.ok()) {
     (void)layers_->Delete(layer->id);

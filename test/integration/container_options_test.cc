@@ -15,6 +15,8 @@
 
 #include "crio/common/encoding.h"
 #include "crio/common/strings.h"
+#include "crio/oci/selinux.h"
+#include "crio/oci/spec.h"
 
 namespace crio::testing {
 namespace {
@@ -281,6 +283,36 @@ TEST_F(PrivilegedSeccompTest, PrivilegedContainersGetTheProfile) {
   // The unprivileged container asked for nothing and gets nothing.
   EXPECT_EQ(Exec(plain, {"grep", "Seccomp:", "/proc/self/status"}).stdout(), "Seccomp:\t0\n");
   EXPECT_EQ(Exec(plain, {"chmod", "777", "/tmp"}).exit_code(), 0);
+}
+
+// selinux = true on a host without SELinux (this one): labeling is skipped cleanly, as in CRI-O,
+// and everything still runs. Hosts with SELinux are covered by the unit tests of
+// oci/selinux_test.cc with real file labels.
+class SelinuxOnTest : public PodFixture {
+ protected:
+  SelinuxOnTest() : PodFixture(NodeOptions{.extra_args = {"--selinux"}}) {}
+};
+
+TEST_F(SelinuxOnTest, WithoutSelinuxOnTheHostContainersRunUnlabeled) {
+  if (oci::DetectHostLsm().selinux) GTEST_SKIP() << "this host has SELinux";
+  TempDir volume;
+  volume.Write("data", "kept");
+  runtime::v1::ContainerConfig config = Config("labeled", {"sleep", "1000"});
+  auto* options = config.mutable_linux()->mutable_security_context()->mutable_selinux_options();
+  options->set_type("spc_t");
+  options->set_level("s0:c1,c2");
+  runtime::v1::Mount* mount = config.add_mounts();
+  mount->set_host_path(volume.path().string());
+  mount->set_container_path("/volume");
+  mount->set_selinux_relabel(true);
+  std::string id = CreateAndStart(config);
+
+  nlohmann::json spec = VerboseInfo(node_.daemon(), id)["runtimeSpec"];
+  EXPECT_FALSE(spec["process"].contains("selinuxLabel"));
+  EXPECT_FALSE(spec["linux"].contains("mountLabel"));
+  EXPECT_EQ(oci::FileSelinuxLabel(volume.path() / "data"), "");
+  EXPECT_EQ(Exec(id, {"cat", "/volume/data"}).stdout(), "kept");
+  EXPECT_THAT(node_.daemon().Log(), HasSubstr("this host has no SELinux"));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crio/oci/selinux.h"
 
 namespace crio::oci {
 
@@ -111,6 +112,9 @@ struct SpecInputs {
   // crio.conf selinux: label containers (and relabel mounts) where the host has SELinux. Off,
   // as in CRI-O, leaves SELinux out of the spec even on SELinux hosts.
   bool selinux = false;
+  // The container's labels (ContainerSelinuxLabels of its pod's); empty when it runs unlabeled.
+  // The mount label also relabels the CRI mounts that ask for it.
+  SelinuxLabels selinux_labels;
   // hooks_dir's definitions; the matching ones go into spec.hooks. Null means none.
   std::shared_ptr<const std::vector<HookDefinition>> hooks;
 

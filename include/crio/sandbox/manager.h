@@ -41,6 +41,8 @@ struct SandboxManagerOptions {
   std::filesystem::path state_dir;  // one directory per pod below it
   std::filesystem::path pinns;      // the pinns helper
   EventHub* events = nullptr;       // pod lifecycle events go here when set
+  // Labels pods when SELinux labeling is on; null: pods run unlabeled.
+  oci::SelinuxLabeler* selinux = nullptr;
 };
 
 struct SandboxFilter {

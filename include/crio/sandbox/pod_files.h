@@ -31,8 +31,10 @@ std::string RenderHosts(const std::string& hostname, const std::vector<std::stri
 absl::Status WriteResolvConf(const std::filesystem::path& path, const DnsSettings& dns,
                              const std::filesystem::path& host_resolv_conf = "/etc/resolv.conf");
 
-// The pod's own tmpfs for /dev/shm (nosuid, nodev, noexec, mode 1777), `size_bytes` large.
-absl::Status MountShm(const std::filesystem::path& path, uint64_t size_bytes);
+// The pod's own tmpfs for /dev/shm (nosuid, nodev, noexec, mode 1777), `size_bytes` large, its
+// files labeled `mount_label` when there is one.
+absl::Status MountShm(const std::filesystem::path& path, uint64_t size_bytes,
+                      const std::string& mount_label = "");
 // Unmounts it; a path that is not mounted (or gone) is success.
 absl::Status UnmountShm(const std::filesystem::path& path);
 

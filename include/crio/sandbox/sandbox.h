@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crio/oci/selinux.h"
 
 namespace crio::sandbox {
 
@@ -38,6 +39,8 @@ struct Sandbox {
   std::filesystem::path shm_path;  // the tmpfs, or /dev/shm for host IPC pods
   bool shm_mounted = false;
   std::string cgroup_parent;
+  // Empty when the pod runs unlabeled (no SELinux, labeling off, host PID or IPC).
+  oci::SelinuxLabels selinux;
 
   // Pinned namespaces; empty when the pod uses the host's.
   std::filesystem::path net_ns;

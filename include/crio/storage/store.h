@@ -44,12 +44,15 @@ class Store {
   ContainerStore& containers() { return *containers_; }
 
   // A container on image `image` (id, name or digest): a writable layer on the image's top layer
-  // (named "<first name>-layer", as CRI-O names it) and the container's record.
+  // (named "<first name>-layer", as CRI-O names it) and the container's record. A mount label
+  // becomes the context= of every mount of the writable layer; both labels are recorded as
+  // containers/storage records them.
   absl::StatusOr<ContainerRecord> CreateContainer(const std::string& id,
                                                   const std::vector<std::string>& names,
                                                   const std::string& image,
                                                   const std::string& metadata,
-                                                  const std::string& mount_label = "");
+                                                  const std::string& mount_label = "",
+                                                  const std::string& process_label = "");
   absl::StatusOr<std::filesystem::path> MountContainer(const std::string& id);
   absl::Status UnmountContainer(const std::string& id, bool force = false);
   // Unmounts (whatever the count), then removes the writable layer, the record and the

@@ -303,17 +303,42 @@ TEST_F(MountsTest, ImageVolumeTheCallerDidNotMountIsAnError) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("was not mounted"));
 }
 
-TEST_F(MountsTest, SelinuxRelabelOnlyMattersWithSelinux) {
+TEST_F(MountsTest, SelinuxRelabelGivesTheHostPathTheContainersMountLabel) {
+  fs::create_directories(host_ / "sub");
+  std::ofstream(host_ / "sub" / "file") << "data";
   AddMount("/x", host_.string())->set_selinux_relabel(true);
-  lsm_.selinux = false;
-  in_.selinux = true;
+  AddMount("/y", rootfs_.string());  // not asked to be relabeled
+  // No mount label (no SELinux, labeling off, or an unseparated pod): nothing changes.
   Generate();
-  // An SELinux host with labeling off (crio.conf's default): nothing to relabel, as in CRI-O.
-  lsm_.selinux = true;
-  in_.selinux = false;
-  Generate();
-  in_.selinux = true;
-  EXPECT_EQ(Error().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(FileSelinuxLabel(host_ / "sub" / "file"), "");
+
+  in_.selinux_labels = {"system_u:system_r:container_t:s0:c4,c9",
+                        "system_u:object_r:container_file_t:s0:c4,c9"};
+  json spec = Generate();
+  EXPECT_EQ(spec["linux"]["mountLabel"], "system_u:object_r:container_file_t:s0:c4,c9");
+  for (const fs::path& path : {host_, host_ / "sub", host_ / "sub" / "file"}) {
+    EXPECT_EQ(FileSelinuxLabel(path), "system_u:object_r:container_file_t:s0:c4,c9") << path;
+  }
+  EXPECT_EQ(FileSelinuxLabel(rootfs_), "");
+}
+
+TEST_F(MountsTest, SelinuxRelabelOfASystemDirectoryIsRefused) {
+  in_.selinux_labels = {"", "system_u:object_r:container_file_t:s0:c4,c9"};
+  AddMount("/host-usr", "/usr/")->set_selinux_relabel(true);
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("relabeling of /usr is not allowed"));
+  EXPECT_EQ(FileSelinuxLabel("/usr"), "");
+}
+
+TEST_F(MountsTest, ImageVolumeDirectoriesGetTheMountLabel) {
+  in_.image.volumes = {"/data"};
+  in_.image_volumes = "bind";
+  in_.image_volumes_dir = (host_ / "volumes").string();
+  in_.selinux_labels = {"", "system_u:object_r:container_file_t:s0:c1,c2"};
+  json spec = Generate();
+  fs::path source = MountAt(spec, "/data")["source"].get<std::string>();
+  EXPECT_EQ(FileSelinuxLabel(source), "system_u:object_r:container_file_t:s0:c1,c2");
 }
 
 TEST_F(MountsTest, ImageVolumes) {

@@ -722,8 +722,22 @@ TEST_F(SpecTest, SelinuxLabelOnlyWithSelinux) {
   notes_.clear();
   EXPECT_FALSE(Generate()["process"].contains("selinuxLabel"));
   EXPECT_THAT(notes_, ::testing::Contains(HasSubstr("SELinux labeling is off")));
+  // Labeling on, but the pod runs without separation (host PID or IPC): no labels either.
   in_.selinux = true;
-  EXPECT_EQ(Generate()["process"]["selinuxLabel"], "system_u:system_r:spc_t:s0:c1,c2");
+  notes_.clear();
+  EXPECT_FALSE(Generate()["process"].contains("selinuxLabel"));
+  EXPECT_THAT(notes_, ::testing::Contains(HasSubstr("without SELinux separation")));
+  // The caller's labels (ContainerSelinuxLabels) go into the spec as they are.
+  in_.selinux_labels = {"system_u:system_r:spc_t:s0:c1,c2",
+                        "system_u:object_r:container_file_t:s0:c1,c2"};
+  spec = Generate();
+  EXPECT_EQ(spec["process"]["selinuxLabel"], "system_u:system_r:spc_t:s0:c1,c2");
+  EXPECT_EQ(spec["linux"]["mountLabel"], "system_u:object_r:container_file_t:s0:c1,c2");
+  // A privileged container's labels have no process part: the runtime's domain applies.
+  in_.selinux_labels.process.clear();
+  spec = Generate();
+  EXPECT_FALSE(spec["process"].contains("selinuxLabel"));
+  EXPECT_EQ(spec["linux"]["mountLabel"], "system_u:object_r:container_file_t:s0:c1,c2");
 }
 
 TEST(DetectHostLsmTest, MatchesTheHost) {

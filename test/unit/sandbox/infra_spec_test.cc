@@ -44,6 +44,20 @@ TEST(InfraSpec, JoinsThePinnedNamespacesAndOwnsItsPidNamespace) {
   EXPECT_EQ(spec["hostname"], "web");
 }
 
+TEST(InfraSpec, CarriesThePodsSelinuxLabels) {
+  Sandbox pod = PodWithOwnNamespaces();
+  nlohmann::json unlabeled = Render(pod);
+  EXPECT_FALSE(unlabeled["process"].contains("selinuxLabel"));
+  EXPECT_FALSE(unlabeled["linux"].contains("mountLabel"));
+  pod.selinux = {"system_u:system_r:container_t:s0:c1,c2",
+                 "system_u:object_r:container_file_t:s0:c1,c2"};
+  nlohmann::json labeled = Render(pod);
+  EXPECT_EQ(labeled["process"]["selinuxLabel"], "system_u:system_r:container_t:s0:c1,c2");
+  EXPECT_EQ(labeled["linux"]["mountLabel"], "system_u:object_r:container_file_t:s0:c1,c2");
+  pod.selinux.process.clear();  // a privileged pod
+  EXPECT_FALSE(Render(pod)["process"].contains("selinuxLabel"));
+}
+
 TEST(InfraSpec, HostNetworkPodHasNoNetworkOrUtsEntryAndNoHostname) {
   Sandbox pod = PodWithOwnNamespaces();
   pod.net_ns.clear();

@@ -33,6 +33,8 @@ TEST(SandboxRecord, RoundTripsEveryField) {
   pod.network_attached = true;
   pod.network_name = "podnet";
   pod.ips = {"10.88.0.2", "fd00::2"};
+  pod.selinux = {"system_u:system_r:container_t:s0:c1,c2",
+                 "system_u:object_r:container_file_t:s0:c1,c2"};
   pod.infra = InfraContainer{
       .id = "0123456789abcdef", .pid = 4242, .bundle = "/run/x/infra", .image_id = "img"};
 
@@ -51,6 +53,7 @@ TEST(SandboxRecord, RoundTripsEveryField) {
   EXPECT_TRUE(back->user_ns.empty());
   EXPECT_TRUE(back->network_attached);
   EXPECT_EQ(back->ips, pod.ips);
+  EXPECT_EQ(back->selinux, pod.selinux);
   ASSERT_TRUE(back->infra.has_value());
   EXPECT_EQ(back->infra->pid, 4242);
   EXPECT_EQ(back->infra->bundle, "/run/x/infra");
