@@ -15,6 +15,7 @@ runtime_packages=(
   musl-tools runc crun conmon busybox-static containers-storage skopeo podman docker-registry iproute2 procps util-linux tar
   zstd  # the zstd-layer image fixture (test/fixtures/marked-image.sh)
   apparmor  # apparmor_parser: the default AppArmor profile is compiled in the unit tests
+  criu  # CheckpointContainer asks it whether it can work on this kernel
   containernetworking-plugins iptables
   containerd  # only for bench/pod_bench.sh, which measures against it
   golang-go golang-github-docker-spdystream-dev  # the SPDY interop tests (test/interop/spdy)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "crio/common/reaper.h"
@@ -193,6 +194,24 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   }
   result.exit_code = *status;
   return result;
+}
+
+std::filesystem::path FindInPath(std::string_view name) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    size_t colon = dirs.find(':');
+    std::filesystem::path dir(dirs.substr(0, colon));
+    if (dir.empty()) dir = ".";  // an empty entry means the working directory
+    std::filesystem::path candidate = dir / name;
+    std::error_code error;
+    if (std::filesystem::is_regular_file(candidate, error) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    if (colon == std::string_view::npos) return {};
+    dirs.remove_prefix(colon + 1);
+  }
 }
 
 }  // namespace crio

@@ -13,9 +13,11 @@
 #include "crio/common/log.h"
 #include "crio/common/rollback.h"
 #include "crio/common/strings.h"
+#include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
 #include "crio/image/image_manager.h"
 #include "crio/oci/cgroup_stats.h"
+#include "crio/oci/checkpoint.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_set.h"
 #include "crio/oci/spec.h"
@@ -667,6 +669,11 @@ absl::Status ContainerManager::UpdateResources(
   *container.config.mutable_linux()->mutable_resources() = resources;
   container.config.mutable_linux()->mutable_resources()->set_oom_score_adj(oom);
   return SaveContainer(container);
+}
+
+absl::Status ContainerManager::Checkpoint(const std::string& id) {
+  if (absl::StatusOr<Container> found = Get(id); !found.ok()) return found.status();
+  return oci::CheckpointSupport(FindInPath("criu"));
 }
 
 absl::Status ContainerManager::ReopenLog(const std::string& id) {

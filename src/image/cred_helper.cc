@@ -22,25 +22,6 @@ std::string Trimmed(std::string_view text) {
   return std::string(text);
 }
 
-// The first executable `name` in $PATH, empty when there is none.
-std::filesystem::path FindInPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (true) {
-    size_t colon = dirs.find(':');
-    std::filesystem::path dir(dirs.substr(0, colon));
-    if (dir.empty()) dir = ".";
-    std::filesystem::path candidate = dir / name;
-    std::error_code error;
-    if (std::filesystem::is_regular_file(candidate, error) &&
-        ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    if (colon == std::string_view::npos) return {};
-    dirs.remove_prefix(colon + 1);
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<std::optional<Credentials>> ParseHelperAnswer(const std::string& helper,

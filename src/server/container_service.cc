@@ -47,16 +47,6 @@ std::optional<ContainerState> FromCri(runtime::v1::ContainerState state) {
   }
 }
 
-// Whether an executable `name` is in one of $PATH's directories.
-bool FindInPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  for (std::string_view dir : StrSplit(path != nullptr ? path : "/usr/bin:/bin", ':', true)) {
-    std::string candidate = StrCat(dir, "/", name);
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
 std::string VerboseInfo(const Container& c) {
   nlohmann::json info = {{"sandboxID", c.pod_id},
                          {"pid", c.pid},
@@ -184,17 +174,7 @@ grpc::Status RuntimeServiceImpl::ExecSync(grpc::ServerContext*,
 grpc::Status RuntimeServiceImpl::CheckpointContainer(
     grpc::ServerContext*, const runtime::v1::CheckpointContainerRequest* request,
     runtime::v1::CheckpointContainerResponse*) {
-  absl::StatusOr<Container> c = services_.containers->Get(request->container_id());
-  if (!c.ok()) return ToGrpc(c.status());
-  // Checkpointing is CRIU's work (through `runtime checkpoint`); without it nothing can be done.
-  if (!FindInPath("criu")) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        "CheckpointContainer needs CRIU, and no criu binary was found in PATH; "
-                        "checkpoint/restore is not supported on this node");
-  }
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "CheckpointContainer is not supported yet (criu is installed, but crio-cpp "
-                      "does not drive it yet)");
+  return ToGrpc(services_.containers->Checkpoint(request->container_id()));
 }
 
 }  // namespace crio::server

@@ -42,4 +42,7 @@ absl::StatusOr<CommandResult> RunCommand(
     absl::Duration timeout = absl::Seconds(60),
     std::optional<std::vector<std::string>> env = std::nullopt);
 
+// The first executable regular file `name` in $PATH's directories; empty when there is none.
+std::filesystem::path FindInPath(std::string_view name);
+
 }  // namespace crio

@@ -99,6 +99,9 @@ class ContainerManager {
                                const runtime::v1::LinuxContainerResources& resources);
   // Asks the container's monitor to reopen its log file (after the kubelet rotated it).
   absl::Status ReopenLog(const std::string& id);
+  // CheckpointContainer: NotFound for an unknown container; otherwise what this node lacks to
+  // checkpoint it (oci::CheckpointSupport).
+  absl::Status Checkpoint(const std::string& id);
   absl::StatusOr<ContainerStatsData> Stats(const std::string& id);
   std::vector<ContainerStatsData> ListStats(const ContainerFilter& filter);
   // `with_processes` adds each container's process, fd and socket counts.
