@@ -67,6 +67,10 @@ std::string SerializeContainer(const Container& container) {
       {"notes", container.notes},
       {"image_volume_layers", container.image_volume_layers},
   };
+  if (!container.selinux.empty()) {
+    json["process_label"] = container.selinux.process;
+    json["mount_label"] = container.selinux.mount;
+  }
   return json.dump(2);
 }
 
@@ -103,6 +107,8 @@ absl::StatusOr<Container> ParseContainer(const std::string& text) {
     container.notes = JsonField<std::vector<std::string>>(json, "notes");
     container.image_volume_layers =
         JsonField<std::vector<std::string>>(json, "image_volume_layers");
+    container.selinux.process = JsonField<std::string>(json, "process_label");
+    container.selinux.mount = JsonField<std::string>(json, "mount_label");
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(StrCat("container state: ", error.what()));
   }

@@ -159,6 +159,7 @@ absl::Status ContainerManager::Recover() {
   for (const auto& entry : restored) {
     containers_[entry->container.id] = entry;
     names_[entry->container.name] = entry->container.id;
+    if (options_.selinux != nullptr) options_.selinux->Hold(entry->container.selinux);
   }
   if (!restored.empty()) spdlog::info("Restored {} container(s)", restored.size());
   return absl::OkStatus();
@@ -278,6 +279,11 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   absl::StatusOr<oci::SelinuxLabels> labels =
       oci::ContainerSelinuxLabels(pod->selinux, security.selinux_options(), security.privileged());
   if (!labels.ok()) return labels.status();
+  container.selinux = *labels;
+  if (options_.selinux != nullptr) {
+    options_.selinux->Hold(container.selinux);
+    rollback.Add([&] { options_.selinux->Release(container.selinux); });
+  }
   absl::StatusOr<storage::ContainerRecord> record = options_.store->CreateContainer(
       container.id, {container.name}, image->id, metadata.dump(), labels->mount, labels->process);
   if (!record.ok()) return record.status();
@@ -514,6 +520,7 @@ absl::Status ContainerManager::RemoveLocked(Entry& entry) {
     return absl::InternalError(StrCat("removing ", container.dir.string(), ": ", error.message()));
   }
   entry.removed = true;
+  if (options_.selinux != nullptr) options_.selinux->Release(container.selinux);
   absl::MutexLock lock(&mu_);
   names_.erase(container.name);
   containers_.erase(container.id);

@@ -286,7 +286,8 @@ int Run(const config::Sources& sources, config::Loaded loaded) {
            .images = &images,
            .sandboxes = sandboxes->get(),
            .events = &events,
-           .state_dir = std::filesystem::path(holder->Get()->crio.runroot) / "crio-containers"});
+           .state_dir = std::filesystem::path(holder->Get()->crio.runroot) / "crio-containers",
+           .selinux = selinux.labeler.get()});
   if (!containers.ok()) {
     spdlog::critical("Cannot restore containers: {}", containers.status().message());
     return 1;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crio/oci/selinux.h"
 
 namespace crio::container {
 
@@ -42,6 +43,8 @@ struct Container {
   // The top layers of the images mounted read-only for the container's image volumes, one entry
   // per counted mount; each is given back when the container is removed.
   std::vector<std::string> image_volume_layers;
+  // Its SELinux labels (empty: unlabeled); its level stays held while the container exists.
+  oci::SelinuxLabels selinux;
 
   std::filesystem::path state_path() const { return dir / "container.json"; }
 };

@@ -45,6 +45,9 @@ struct ContainerManagerOptions {
   sandbox::SandboxManager* sandboxes = nullptr;
   EventHub* events = nullptr;       // container lifecycle events go here when set
   std::filesystem::path state_dir;  // one directory (the bundle) per container below it
+  // The pods' labeler: a container's level (its own, when its options name one) stays held
+  // while it exists. Null when labeling is off.
+  oci::SelinuxLabeler* selinux = nullptr;
 };
 
 // A container's figures for the CRI stats RPCs.
