@@ -345,8 +345,9 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
   int exit_code = static_cast<int>(report->value("exit_code", int64_t{-1}));
   std::string message = report->value("message", "");
   if (exit_code == -1 && message == kTimedOutMessage) {
-    // The kubelet's prober needs a non-zero exit here rather than an error.
-    return ExecSyncResult{-1, "", std::string(kTimedOutMessage)};
+    // DEADLINE_EXCEEDED is what the kubelet reads as a timed-out probe (containerd answers so).
+    return absl::DeadlineExceededError(StrCat("exec in container ", id, ": command timed out after ",
+                                              absl::FormatDuration(timeout)));
   }
   if (exit_code == -1) {
     return absl::InternalError(

@@ -54,6 +54,21 @@ TEST_F(ContainerTest, SharesThePodNetworkAndHostnameAndExecSyncWorks) {
   EXPECT_EQ(failing.exit_code(), 7);
   EXPECT_EQ(failing.stdout(), "out\n");
   EXPECT_EQ(failing.stderr(), "err\n");
+
+  // Past its timeout the command is killed and the answer is DEADLINE_EXCEEDED, which the
+  // kubelet reads as a timed-out probe; nothing of it is left running.
+  runtime::v1::ExecSyncRequest slow;
+  slow.set_container_id(id);
+  for (const char* arg : {"sh", "-c", "echo started; exec sleep 77"}) slow.add_cmd(arg);
+  slow.set_timeout(1);
+  runtime::v1::ExecSyncResponse slow_response;
+  absl::Time begin = absl::Now();
+  grpc::Status timed_out = node_.daemon().runtime().ExecSync(
+      Context(std::chrono::seconds(30)).get(), slow, &slow_response);
+  EXPECT_EQ(timed_out.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(timed_out.error_message(), HasSubstr("command timed out after 1s"));
+  EXPECT_LT(absl::Now() - begin, absl::Seconds(10));
+  EXPECT_EQ(Exec(id, {"sh", "-c", "ps -o args | grep -c '^sleep 77' || true"}).stdout(), "0\n");
 }
 
 TEST_F(ContainerTest, UserEnvAndWorkingDirFollowTheConfig) {

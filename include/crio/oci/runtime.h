@@ -126,7 +126,8 @@ class Runtime {
   absl::Status Resume(const std::string& id);
 
   // Runs `command` in the container through a monitor in exec-sync mode and collects its output
-  // (each stream bounded at 16 MiB). `timeout` zero means none.
+  // (each stream bounded at 16 MiB). `timeout` zero means none; past it the command is killed
+  // and the answer is DeadlineExceeded.
   absl::StatusOr<ExecSyncResult> ExecSync(const std::string& id, const std::string& name,
                                           const std::filesystem::path& bundle,
                                           const std::vector<std::string>& command,
