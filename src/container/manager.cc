@@ -225,6 +225,13 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   if (pod->state != sandbox::SandboxState::kReady) {
     return absl::FailedPreconditionError(StrCat("pod sandbox ", pod->id, " is not ready"));
   }
+  if (!pod->user_ns.empty()) {
+    // The runtime enters the pod's user namespace before it mounts the rootfs, and the image's
+    // files are owned by host ids: it takes idmapped layer mounts, which are not made yet.
+    return absl::UnimplementedError(
+        StrCat("containers in a pod with its own user namespace (pod ", pod->id,
+               ") are not supported yet: the image layers need idmapped mounts"));
+  }
   absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(pod->runtime_handler);
   if (!runtime.ok()) return runtime.status();
   std::shared_ptr<const config::Config> settings = options_.config->Get();

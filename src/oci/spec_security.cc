@@ -400,7 +400,16 @@ absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::stri
     return s;
   AddSelinux(in, host, spec, notes);
 
-  if (!sc.privileged()) {
+  // procMount Unmasked: the kubelet sends both lists empty, and Kubernetes allows it only in a
+  // pod with a user namespace of its own. Clients that send nothing (crictl) get the defaults.
+  bool unmasked =
+      !in.pod.user_ns.empty() && sc.masked_paths_size() == 0 && sc.readonly_paths_size() == 0;
+  if (unmasked && !sc.privileged()) {
+    notes.emplace_back(
+        "proc mount Unmasked: no masked or read-only paths (the pod has its own "
+        "user namespace and the CRI sent no paths)");
+  }
+  if (!sc.privileged() && !unmasked) {
     json& linux_section = spec["linux"];
     linux_section["maskedPaths"] =
         sc.masked_paths_size() > 0

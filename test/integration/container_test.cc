@@ -663,5 +663,34 @@ TEST_F(ContainerTest, CrioctlLogsSinceAndPreviousAndPsColumns) {
                                            pod_id_.substr(0, 13) + " +ctr-pod +test\n"));
 }
 
+TEST_F(ContainerTest, ContainersInAUserNamespacedPodAreRefusedClearly) {
+  // The pod itself runs (pinns makes its user namespace); its containers would need idmapped
+  // layer mounts, so CreateContainer says so instead of failing inside the runtime.
+  runtime::v1::PodSandboxConfig pod_config = node_.PodConfig("userns-pod");
+  auto* userns = pod_config.mutable_linux()
+                     ->mutable_security_context()
+                     ->mutable_namespace_options()
+                     ->mutable_userns_options();
+  userns->set_mode(runtime::v1::POD);
+  for (auto* mapping : {userns->add_uids(), userns->add_gids()}) {
+    mapping->set_container_id(0);
+    mapping->set_host_id(200000);
+    mapping->set_length(65536);
+  }
+  std::string pod = node_.RunPod(pod_config);
+  ASSERT_FALSE(pod.empty());
+  runtime::v1::CreateContainerRequest request;
+  request.set_pod_sandbox_id(pod);
+  *request.mutable_config() = Config("in-userns", {"sleep", "1000"});
+  *request.mutable_sandbox_config() = pod_config;
+  runtime::v1::CreateContainerResponse response;
+  grpc::Status status = node_.daemon().runtime().CreateContainer(
+      Context(std::chrono::seconds(60)).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("own user namespace"));
+  EXPECT_THAT(status.error_message(), HasSubstr("not supported yet"));
+  EXPECT_TRUE(response.container_id().empty());
+}
+
 }  // namespace
 }  // namespace crio::testing

@@ -21,6 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -591,6 +592,27 @@ TEST_F(SpecTest, MaskedAndReadonlyPathsDefaultOrFromTheCri) {
   spec = Generate();
   EXPECT_EQ(spec["linux"]["maskedPaths"], json::array({"/proc/only-this"}));
   EXPECT_EQ(spec["linux"]["readonlyPaths"], json::array({"/proc/ro-this"}));
+}
+
+TEST_F(SpecTest, UnmaskedProcMountInAUserNamespacedPod) {
+  // Both lists empty in a pod with its own user namespace: the kubelet's procMount Unmasked.
+  in_.pod.user_ns = "/var/run/userns/pod1";
+  json spec = Generate();
+  EXPECT_FALSE(spec["linux"].contains("maskedPaths"));
+  EXPECT_FALSE(spec["linux"].contains("readonlyPaths"));
+  EXPECT_THAT(notes_, Contains(HasSubstr("proc mount Unmasked")));
+  // procMount Default: the kubelet sends the lists, and they apply.
+  sc()->add_masked_paths("/proc/kcore");
+  sc()->add_readonly_paths("/proc/sys");
+  spec = Generate();
+  EXPECT_EQ(spec["linux"]["maskedPaths"], json::array({"/proc/kcore"}));
+  EXPECT_EQ(spec["linux"]["readonlyPaths"], json::array({"/proc/sys"}));
+  // Without a user namespace empty lists are a client that sent none: the defaults apply.
+  sc()->clear_masked_paths();
+  sc()->clear_readonly_paths();
+  in_.pod.user_ns.clear();
+  EXPECT_THAT(Generate()["linux"]["maskedPaths"].get<std::vector<std::string>>(),
+              Contains("/proc/kcore"));
 }
 
 TEST_F(SpecTest, NoNewPrivileges) {
