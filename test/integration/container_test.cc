@@ -141,17 +141,39 @@ TEST_F(ContainerTest, DuplicateNameAndUnknownImageAreRefused) {
   EXPECT_THAT(unknown.error_message(), HasSubstr("image not known"));
 }
 
-TEST_F(ContainerTest, ContainersKeepTheirStatesAcrossADaemonRestart) {
-  std::string running = CreateAndStart(Config("keeps-running", {"sleep", "1000"}));
-  std::string exited = CreateAndStart(Config("keeps-exited", {"sh", "-c", "exit 4"}));
+TEST_F(ContainerTest, ContainersKeepTheirStatesAndLogsAcrossADaemonRestart) {
+  // The running one logs while the daemon is down too: its monitor keeps the log, not the daemon.
+  std::string running = CreateAndStart(Config(
+      "keeps-running", {"sh", "-c",
+                        "echo before; while [ ! -e /tmp/go ]; do sleep 0.1; done; echo after; "
+                        "exec sleep 1000"}));
+  std::string exited = CreateAndStart(Config("keeps-exited", {"sh", "-c", "echo bye; exit 4"}));
   ASSERT_TRUE(Eventually([&] { return Status(exited).state() == runtime::v1::CONTAINER_EXITED; }));
+  std::string running_log = Status(running).log_path();
+  std::string exited_log = Status(exited).log_path();
+  auto logged = [](const std::string& path, const std::string& line) {
+    return Eventually([&] { return ReadAll(path).find(line) != std::string::npos; });
+  };
+  ASSERT_TRUE(logged(running_log, " stdout F before\n"));
+  runtime::v1::ContainerStatusRequest request;
+  request.set_container_id(running);
+  request.set_verbose(true);
+  runtime::v1::ContainerStatusResponse response;
+  ASSERT_TRUE(node_.daemon().runtime().ContainerStatus(Context().get(), request, &response).ok());
+  int pid = nlohmann::json::parse(response.info().at("info"))["pid"].get<int>();
+
   node_.daemon().process().Signal(SIGTERM);
   ASSERT_TRUE(node_.daemon().process().Wait(std::chrono::seconds(15)).has_value());
+  std::ofstream(StrCat("/proc/", pid, "/root/tmp/go")) << "";
+  EXPECT_TRUE(logged(running_log, " stdout F after\n")) << "nothing logged without the daemon";
   node_.daemon().Start();
+
   EXPECT_EQ(Status(running).state(), runtime::v1::CONTAINER_RUNNING);
   EXPECT_EQ(Status(exited).state(), runtime::v1::CONTAINER_EXITED);
   EXPECT_EQ(Status(exited).exit_code(), 4);
   EXPECT_EQ(Exec(running, {"echo", "still here"}).stdout(), "still here\n");
+  EXPECT_THAT(ReadAll(exited_log), HasSubstr(" stdout F bye\n"));
+  EXPECT_THAT(ReadAll(running_log), HasSubstr(" stdout F before\n"));
 }
 
 }  // namespace
