@@ -1,10 +1,12 @@
 // crictl's stats, statsp and update commands.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "commands.h"
 #include "output.h"
@@ -27,6 +29,8 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
     std::string id, pod, output;
     std::vector<std::string> labels;
     int seconds = 1;
+    bool all = false;
+    bool watch = false;
   };
   auto opts = std::make_shared<StatsOptions>();
   stats->add_option("id", opts->id, "Only this container (or id prefix)");
@@ -34,6 +38,8 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
   stats->add_option("--label", opts->labels, "Only containers with this label (key=value)");
   stats->add_option("-o,--output", opts->output, "Output format: json, yaml or table");
   stats->add_option("-s,--seconds", opts->seconds, "Sample interval for CPU %");
+  stats->add_flag("-a,--all", opts->all, "Show all containers (default: only running ones)");
+  stats->add_flag("-w,--watch", opts->watch, "Show the figures again every interval");
   stats->callback([&globals, &exit_code, opts] {
     exit_code = WithClient(globals, [&](Client& client) {
       runtime::v1::ListContainerStatsRequest request;
@@ -44,36 +50,72 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& globals, int& exit_cod
         (*request.mutable_filter()->mutable_label_selector())[item.substr(0, equals)] =
             equals == std::string::npos ? "" : item.substr(equals + 1);
       }
-      runtime::v1::ListContainerStatsResponse first;
-      grpc::Status status =
-          client.runtime().ListContainerStats(client.NewContext().get(), request, &first);
-      if (!status.ok()) return ReportFailure("listing container stats", status);
-      if (!opts->output.empty() && opts->output != "table") {
-        return PrintDocument(ToJson(first), opts->output);
+      // The stats filter has no state: as crictl does, running containers are asked for apart.
+      auto sample = [&](runtime::v1::ListContainerStatsResponse* out) {
+        grpc::Status status =
+            client.runtime().ListContainerStats(client.NewContext().get(), request, out);
+        if (!status.ok() || opts->all) return status;
+        runtime::v1::ListContainersRequest list;
+        list.mutable_filter()->mutable_state()->set_state(runtime::v1::CONTAINER_RUNNING);
+        runtime::v1::ListContainersResponse running;
+        status = client.runtime().ListContainers(client.NewContext().get(), list, &running);
+        if (!status.ok()) return status;
+        std::set<std::string> ids;
+        for (const auto& c : running.containers()) ids.insert(c.id());
+        auto* items = out->mutable_stats();
+        items->erase(std::remove_if(items->begin(), items->end(),
+                                    [&](const runtime::v1::ContainerStats& s) {
+                                      return !ids.contains(s.attributes().id());
+                                    }),
+                     items->end());
+        return status;
+      };
+      auto interval = [&] { ::sleep(static_cast<unsigned>(std::max(1, opts->seconds))); };
+      bool document = !opts->output.empty() && opts->output != "table";
+      runtime::v1::ListContainerStatsResponse before;
+      if (grpc::Status status = sample(&before); !status.ok()) {
+        return ReportFailure("listing container stats", status);
       }
-      ::sleep(static_cast<unsigned>(std::max(1, opts->seconds)));
-      runtime::v1::ListContainerStatsResponse second;
-      status = client.runtime().ListContainerStats(client.NewContext().get(), request, &second);
-      if (!status.ok()) return ReportFailure("listing container stats", status);
-      std::map<std::string, const runtime::v1::ContainerStats*> before;
-      for (const auto& s : first.stats()) before[s.attributes().id()] = &s;
-      std::printf("%-13s   %-20s   %-8s   %-10s   %-10s   %s\n", "CONTAINER", "NAME", "CPU %",
-                  "MEM", "DISK", "INODES");
-      for (const auto& s : second.stats()) {
-        double cpu = 0;
-        if (auto found = before.find(s.attributes().id()); found != before.end()) {
-          cpu = CpuPercent(found->second->cpu().usage_core_nano_seconds().value(),
-                           found->second->cpu().timestamp(),
-                           s.cpu().usage_core_nano_seconds().value(), s.cpu().timestamp());
+      while (true) {
+        if (document) {
+          if (int printed = PrintDocument(ToJson(before), opts->output); printed != 0) {
+            return printed;
+          }
+          if (!opts->watch) return 0;
+          interval();
+          if (grpc::Status status = sample(&before); !status.ok()) {
+            return ReportFailure("listing container stats", status);
+          }
+          continue;
         }
-        std::printf("%-13s   %-20s   %-8.2f   %-10s   %-10s   %llu\n",
-                    TruncateId(s.attributes().id()).c_str(),
-                    s.attributes().metadata().name().c_str(), cpu,
-                    HumanSize(s.memory().working_set_bytes().value()).c_str(),
-                    HumanSize(s.writable_layer().used_bytes().value()).c_str(),
-                    static_cast<unsigned long long>(s.writable_layer().inodes_used().value()));
+        interval();
+        runtime::v1::ListContainerStatsResponse after;
+        if (grpc::Status status = sample(&after); !status.ok()) {
+          return ReportFailure("listing container stats", status);
+        }
+        std::map<std::string, const runtime::v1::ContainerStats*> earlier;
+        for (const auto& s : before.stats()) earlier[s.attributes().id()] = &s;
+        std::printf("%-13s   %-20s   %-8s   %-10s   %-10s   %s\n", "CONTAINER", "NAME", "CPU %",
+                    "MEM", "DISK", "INODES");
+        for (const auto& s : after.stats()) {
+          double cpu = 0;
+          if (auto found = earlier.find(s.attributes().id()); found != earlier.end()) {
+            cpu = CpuPercent(found->second->cpu().usage_core_nano_seconds().value(),
+                             found->second->cpu().timestamp(),
+                             s.cpu().usage_core_nano_seconds().value(), s.cpu().timestamp());
+          }
+          std::printf("%-13s   %-20s   %-8.2f   %-10s   %-10s   %llu\n",
+                      TruncateId(s.attributes().id()).c_str(),
+                      s.attributes().metadata().name().c_str(), cpu,
+                      HumanSize(s.memory().working_set_bytes().value()).c_str(),
+                      HumanSize(s.writable_layer().used_bytes().value()).c_str(),
+                      static_cast<unsigned long long>(s.writable_layer().inodes_used().value()));
+        }
+        // A reader that went away (`| head`) ends the watch.
+        if (!opts->watch || std::fflush(stdout) != 0 || std::ferror(stdout)) return 0;
+        std::printf("\n");
+        before = std::move(after);
       }
-      return 0;
     });
   });
 

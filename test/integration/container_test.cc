@@ -714,5 +714,72 @@ TEST_F(ContainerTest, ContainersInAUserNamespacedPodAreRefusedClearly) {
   EXPECT_TRUE(response.container_id().empty());
 }
 
+TEST_F(ContainerTest, CrioctlStatsPsFiltersUpdateLogsAndRm) {
+  auto crioctl = [&](std::vector<std::string> args,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    args.insert(args.begin(), {CrioctlBinary(), "-r", node_.daemon().endpoint()});
+    return crio::testing::Run(args, timeout);
+  };
+  runtime::v1::ContainerConfig web =
+      Config("web", {"sh", "-c", "echo one; echo two; echo three; exec sleep 1000"});
+  (*web.mutable_labels())["tier"] = "web";
+  std::string running = CreateAndStart(web);
+  std::string done = CreateAndStart(Config("done", {"true"}));
+  ASSERT_TRUE(Eventually([&] { return Status(done).state() == runtime::v1::CONTAINER_EXITED; }));
+
+  // stats: running containers unless -a (the daemon, as CRI-O, has figures for live ones only:
+  // a created one shows with -a, an exited one never); -o json; -w repeats every interval.
+  std::string created;
+  ASSERT_TRUE(TryCreate(Config("created", {"sleep", "1000"}), &created).ok());
+  std::string table = crioctl({"stats", "-s", "1"}).output;
+  EXPECT_THAT(table, HasSubstr(running.substr(0, 13)));
+  EXPECT_THAT(table, Not(HasSubstr(created.substr(0, 13))));
+  std::string all = crioctl({"stats", "-a", "-s", "1"}).output;
+  EXPECT_THAT(all, HasSubstr(created.substr(0, 13)));
+  EXPECT_THAT(all, Not(HasSubstr(done.substr(0, 13))));
+  nlohmann::json document = nlohmann::json::parse(crioctl({"stats", "-o", "json"}).output);
+  ASSERT_EQ(document["stats"].size(), 1u) << document.dump();
+  EXPECT_EQ(document["stats"][0]["attributes"]["id"], running);
+  std::string watched = crioctl({"stats", "-w", "-s", "1"}, std::chrono::milliseconds(3500)).output;
+  size_t headers = 0;
+  for (size_t at = watched.find("CONTAINER"); at != std::string::npos;
+       at = watched.find("CONTAINER", at + 1)) {
+    ++headers;
+  }
+  EXPECT_GE(headers, 2u) << watched;
+  std::string pods = crioctl({"statsp"}).output;
+  EXPECT_THAT(pods, HasSubstr(pod_id_.substr(0, 13)));
+  EXPECT_THAT(pods, HasSubstr("ctr-pod"));
+
+  // update: the new limit is what the container's cgroup says.
+  ASSERT_EQ(crioctl({"update", "--memory", "67108864", running}).exit_code, 0);
+  EXPECT_EQ(Exec(running, {"cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}).stdout(),
+            "67108864\n");
+
+  // ps filters.
+  EXPECT_EQ(crioctl({"ps", "-q", "--label", "tier=web"}).output, running + "\n");
+  EXPECT_EQ(crioctl({"ps", "-q", "--label", "tier=db"}).output, "");
+  EXPECT_EQ(crioctl({"ps", "-a", "-q", "--state", "exited"}).output, done + "\n");
+  EXPECT_EQ(crioctl({"ps", "-a", "-q", "--state", "created"}).output, created + "\n");
+  EXPECT_EQ(crioctl({"ps", "-a", "-q", "--pod", pod_id_.substr(0, 12), "--name", "web"}).output,
+            running + "\n");
+  nlohmann::json listed = nlohmann::json::parse(crioctl({"ps", "-o", "json"}).output);
+  ASSERT_EQ(listed["containers"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["containers"][0]["labels"]["tier"], "web");
+
+  // logs --tail and --timestamps.
+  ASSERT_TRUE(Eventually([&] { return crioctl({"logs", running}).output == "one\ntwo\nthree\n"; }));
+  EXPECT_EQ(crioctl({"logs", "--tail", "1", running}).output, "three\n");
+  EXPECT_THAT(crioctl({"logs", "--timestamps", running}).output,
+              ::testing::ContainsRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+.* one\n"));
+
+  // rm -f takes a running container; rm -a every one.
+  EXPECT_NE(crioctl({"rm", running}).exit_code, 0);
+  EXPECT_EQ(crioctl({"rm", "-f", running}).exit_code, 0);
+  std::string another = CreateAndStart(Config("another", {"sleep", "1000"}));
+  EXPECT_EQ(crioctl({"rm", "-a", "-f"}).exit_code, 0);
+  EXPECT_EQ(crioctl({"ps", "-a", "-q"}).output, "");
+}
+
 }  // namespace
 }  // namespace crio::testing
