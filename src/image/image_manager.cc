@@ -115,6 +115,21 @@ absl::StatusOr<storage::ImageRecord> ImageManager::Find(const std::string& refer
     absl::StatusOr<storage::ImageRecord> found = store_.images().Get(candidate.String());
     if (found.ok()) return found;
   }
+  // repo@digest: an image pulled by tag is named by its tag only, and known by that digest, as
+  // containers/storage finds it (ImagesByDigest, then a name of the same repository).
+  for (const Reference& candidate : candidates) {
+    if (candidate.digest.empty()) continue;
+    absl::StatusOr<std::vector<storage::ImageRecord>> images = store_.images().List();
+    if (!images.ok()) return images.status();
+    for (const storage::ImageRecord& image : *images) {
+      std::vector<std::string> digests = image.Digests();
+      if (std::find(digests.begin(), digests.end(), candidate.digest) == digests.end()) continue;
+      for (const std::string& name : image.names) {
+        absl::StatusOr<Reference> named = ParseReference(name);
+        if (named.ok() && named->Name() == candidate.Name()) return image;
+      }
+    }
+  }
   return exact.status();
 }
 
