@@ -225,13 +225,6 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   if (pod->state != sandbox::SandboxState::kReady) {
     return absl::FailedPreconditionError(StrCat("pod sandbox ", pod->id, " is not ready"));
   }
-  if (!pod->user_ns.empty()) {
-    // The runtime enters the pod's user namespace before it mounts the rootfs, and the image's
-    // files are owned by host ids: it takes idmapped layer mounts, which are not made yet.
-    return absl::UnimplementedError(
-        StrCat("containers in a pod with its own user namespace (pod ", pod->id,
-               ") are not supported yet: the image layers need idmapped mounts"));
-  }
   absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(pod->runtime_handler);
   if (!runtime.ok()) return runtime.status();
   std::shared_ptr<const config::Config> settings = options_.config->Get();
@@ -295,7 +288,9 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
       container.id, {container.name}, image->id, metadata.dump(), labels->mount, labels->process);
   if (!record.ok()) return record.status();
   rollback.Add([&] { (void)options_.store->DeleteContainer(container.id); });
-  absl::StatusOr<std::filesystem::path> rootfs = options_.store->MountContainer(container.id);
+  std::optional<storage::UsernsMount> userns = sandbox::UsernsMountOf(*pod);
+  absl::StatusOr<std::filesystem::path> rootfs =
+      options_.store->MountContainer(container.id, userns ? &*userns : nullptr);
   if (!rootfs.ok()) return rootfs.status();
 
   std::error_code error;

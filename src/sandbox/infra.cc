@@ -65,7 +65,9 @@ absl::Status StartInfraContainer(Sandbox& sandbox, const InfraDeps& deps) {
       spdlog::warn("pod {}: removing the pause container's storage: {}", id, removed.message());
     }
   };
-  absl::StatusOr<std::filesystem::path> rootfs = deps.store->MountContainer(id);
+  std::optional<storage::UsernsMount> userns = UsernsMountOf(sandbox);
+  absl::StatusOr<std::filesystem::path> rootfs =
+      deps.store->MountContainer(id, userns ? &*userns : nullptr);
   if (!rootfs.ok()) {
     drop_storage();
     return rootfs.status();

@@ -28,6 +28,23 @@ std::string ReservedName(const runtime::v1::PodSandboxMetadata& metadata) {
                 metadata.attempt());
 }
 
+std::optional<storage::UsernsMount> UsernsMountOf(const Sandbox& sandbox) {
+  if (sandbox.user_ns.empty()) return std::nullopt;
+  const auto& userns =
+      sandbox.config.linux().security_context().namespace_options().userns_options();
+  // The host id of id 0 inside: the mapping whose range holds 0 (pinns refused pods without).
+  auto root_of = [](const auto& mappings) -> int64_t {
+    for (const auto& m : mappings) {
+      if (m.container_id() == 0 && m.length() > 0) return m.host_id();
+    }
+    return -1;
+  };
+  int64_t uid = root_of(userns.uids());
+  int64_t gid = root_of(userns.gids());
+  if (uid < 0 || gid < 0) return std::nullopt;
+  return storage::UsernsMount{sandbox.user_ns, static_cast<uid_t>(uid), static_cast<gid_t>(gid)};
+}
+
 std::string SerializeSandbox(const Sandbox& sandbox) {
   std::string config_json;
   google::protobuf::util::JsonPrintOptions options;

@@ -6,9 +6,9 @@
 #include <cctype>
 
 #include "crio/common/atomic_file.h"
+#include "crio/common/encoding.h"
 #include "crio/common/strings.h"
 #include "crio/storage/layer_record.h"
-#include "crio/common/encoding.h"
 #include "json_fields.h"
 
 namespace crio::storage {

@@ -8,8 +8,8 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "crio/common/strings.h"
 #include "crio/common/encoding.h"
+#include "crio/common/strings.h"
 #include "json_fields.h"
 
 namespace crio::storage {

@@ -15,6 +15,8 @@
 #include "crio/common/log.h"
 #include "crio/common/reaper.h"
 #include "crio/common/strings.h"
+#include "crio/common/unique_fd.h"
+#include "idmapped_mount.h"
 #include "tar_split.h"
 
 namespace crio::storage {
@@ -424,8 +426,9 @@ absl::Status LayerStore::Delete(const std::string& id) {
   return SaveLocked(*layers);
 }
 
-absl::StatusOr<std::filesystem::path> LayerStore::Mount(const std::string& id) {
-  return MountLayer(id, /*read_only=*/false);
+absl::StatusOr<std::filesystem::path> LayerStore::Mount(const std::string& id,
+                                                        const UsernsMount* userns) {
+  return MountLayer(id, /*read_only=*/false, userns);
 }
 
 absl::StatusOr<std::filesystem::path> LayerStore::MountReadOnly(const std::string& id) {
@@ -440,8 +443,8 @@ absl::StatusOr<int> LayerStore::MountCount(const std::string& id) {
   return 0;
 }
 
-absl::StatusOr<std::filesystem::path> LayerStore::MountLayer(const std::string& id,
-                                                             bool read_only) {
+absl::StatusOr<std::filesystem::path> LayerStore::MountLayer(const std::string& id, bool read_only,
+                                                             const UsernsMount* userns) {
   ExclusiveLock lock(*layers_lock_);
   absl::StatusOr<std::vector<LayerRecord>> layers = LoadLocked();
   if (!layers.ok()) return layers.status();
@@ -483,7 +486,12 @@ absl::StatusOr<std::filesystem::path> LayerStore::MountLayer(const std::string& 
                     "/diff,workdir=", base, id, "/work", extra, context);
     };
     std::string data = build(false);
-    if (data.size() < static_cast<size_t>(::getpagesize())) {
+    if (userns != nullptr) {
+      if (auto status = MountIdmappedOverlay(id, links, flags, extra + context, *userns);
+          !status.ok()) {
+        return status;
+      }
+    } else if (data.size() < static_cast<size_t>(::getpagesize())) {
       if (::mount("overlay", merged.c_str(), "overlay", flags, data.c_str()) != 0) {
         return ErrnoStatus("mount overlay on", merged);
       }
@@ -505,6 +513,66 @@ absl::StatusOr<std::filesystem::path> LayerStore::MountLayer(const std::string& 
     return status;
   }
   return merged;
+}
+
+absl::Status LayerStore::MountIdmappedOverlay(const std::string& id,
+                                              const std::vector<std::string_view>& links,
+                                              unsigned long flags, const std::string& extra,
+                                              const UsernsMount& userns) {
+  UniqueFd userns_fd(::open(userns.ns.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!userns_fd.valid()) return ErrnoStatus("opening the user namespace", userns.ns);
+  // The runtime enters the user namespace before it mounts the rootfs, as that namespace's
+  // root: every directory on the way to it must let others through (search, not read).
+  for (std::filesystem::path dir = home_ / id; !dir.empty() && dir != dir.root_path();
+       dir = dir.parent_path()) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return ErrnoStatus("stat", dir);
+    if ((st.st_mode & S_IXOTH) != 0) continue;
+    if (::chmod(dir.c_str(), (st.st_mode & 07777) | 0111) != 0) return ErrnoStatus("chmod", dir);
+    spdlog::info("Made {} searchable by others, for containers in user namespaces", dir.string());
+  }
+  // The writable layer belongs to the namespace's root, as containers/storage makes it: overlay
+  // writes there with the mounter's credentials, which an idmapped upper would not map.
+  for (const char* part : {"diff", "work"}) {
+    std::filesystem::path dir = home_ / id / part;
+    if (::chown(dir.c_str(), userns.root_uid, userns.root_gid) != 0) {
+      return ErrnoStatus("chown", dir);
+    }
+  }
+  // Idmapped clones of every lower, attached below <id>/idmap only for as long as the overlay
+  // mount takes: it keeps them alive after.
+  std::filesystem::path staging = home_ / id / "idmap";
+  std::vector<std::filesystem::path> attached;
+  auto detach_all = [&] {
+    for (const auto& path : attached) ::umount2(path.c_str(), MNT_DETACH);
+    std::error_code ignored;
+    std::filesystem::remove_all(staging, ignored);
+  };
+  std::vector<std::pair<std::filesystem::path, std::string>> clones;  // source, staging name
+  for (size_t i = 0; i < links.size(); ++i) {
+    clones.emplace_back(home_ / std::string(links[i]), std::to_string(i));
+  }
+  if (links.empty()) clones.emplace_back(home_ / id / "empty", "0");
+  std::vector<std::string> lowers;
+  if (auto status = MakeDir(staging, 0700); !status.ok()) return status;
+  for (const auto& [source, name] : clones) {
+    std::filesystem::path target = staging / name;
+    if (auto status = MakeDir(target, 0700); !status.ok()) {
+      detach_all();
+      return status;
+    }
+    if (auto status = AttachIdmappedClone(source, target, userns_fd.get()); !status.ok()) {
+      detach_all();
+      return status;
+    }
+    attached.push_back(target);
+    lowers.push_back(StrCat(id, "/idmap/", name));
+  }
+  std::string data = StrCat("lowerdir=", StrJoin(lowers, ":"), ",upperdir=", id,
+                            "/diff,workdir=", id, "/work", extra);
+  absl::Status mounted = MountFrom(home_, StrCat(id, "/merged"), flags, data);
+  detach_all();
+  return mounted;
 }
 
 absl::Status LayerStore::Shutdown() {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "crio/storage/layer_apply.h"
 #include "crio/common/encoding.h"
+#include "crio/storage/layer_apply.h"
 
 namespace crio::storage {
 

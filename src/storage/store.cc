@@ -78,10 +78,11 @@ absl::StatusOr<ContainerRecord> Store::CreateContainer(
   return created;
 }
 
-absl::StatusOr<std::filesystem::path> Store::MountContainer(const std::string& id) {
+absl::StatusOr<std::filesystem::path> Store::MountContainer(const std::string& id,
+                                                            const UsernsMount* userns) {
   absl::StatusOr<ContainerRecord> container = containers_->Get(id);
   if (!container.ok()) return container.status();
-  return layers_->Mount(container->layer);
+  return layers_->Mount(container->layer, userns);
 }
 
 absl::Status Store::UnmountContainer(const std::string& id, bool force) {

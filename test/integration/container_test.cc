@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <mutex>
@@ -685,9 +686,10 @@ TEST_F(ContainerTest, CrioctlLogsSinceAndPreviousAndPsColumns) {
                                            pod_id_.substr(0, 13) + " +ctr-pod +test\n"));
 }
 
-TEST_F(ContainerTest, ContainersInAUserNamespacedPodAreRefusedClearly) {
-  // The pod itself runs (pinns makes its user namespace); its containers would need idmapped
-  // layer mounts, so CreateContainer says so instead of failing inside the runtime.
+TEST_F(ContainerTest, UserNamespacedPodsRunTheirContainersAsTheirOwnRoot) {
+  // hostUsers: false. Container root is host uid 200000; the image's layers are idmapped so
+  // that it owns the image's files, and its writable layer is its own (as containers/storage
+  // makes it: what it writes is 200000's on disk).
   runtime::v1::PodSandboxConfig pod_config = node_.PodConfig("userns-pod");
   auto* userns = pod_config.mutable_linux()
                      ->mutable_security_context()
@@ -701,17 +703,64 @@ TEST_F(ContainerTest, ContainersInAUserNamespacedPodAreRefusedClearly) {
   }
   std::string pod = node_.RunPod(pod_config);
   ASSERT_FALSE(pod.empty());
-  runtime::v1::CreateContainerRequest request;
-  request.set_pod_sandbox_id(pod);
-  *request.mutable_config() = Config("in-userns", {"sleep", "1000"});
-  *request.mutable_sandbox_config() = pod_config;
-  runtime::v1::CreateContainerResponse response;
-  grpc::Status status = node_.daemon().runtime().CreateContainer(
-      Context(std::chrono::seconds(60)).get(), request, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(status.error_message(), HasSubstr("own user namespace"));
-  EXPECT_THAT(status.error_message(), HasSubstr("not supported yet"));
-  EXPECT_TRUE(response.container_id().empty());
+  auto create = [&](const std::string& name, bool unmasked) {
+    runtime::v1::CreateContainerRequest request;
+    request.set_pod_sandbox_id(pod);
+    *request.mutable_config() = Config(name, {"sleep", "1000"});
+    auto* sc = request.mutable_config()->mutable_linux()->mutable_security_context();
+    *sc->mutable_namespace_options() = pod_config.linux().security_context().namespace_options();
+    if (!unmasked) {  // procMount Default: the kubelet sends the lists
+      for (const char* path : {"/proc/keys", "/proc/timer_list"}) sc->add_masked_paths(path);
+      sc->add_readonly_paths("/proc/sys");
+    }
+    *request.mutable_sandbox_config() = pod_config;
+    runtime::v1::CreateContainerResponse response;
+    grpc::Status status = node_.daemon().runtime().CreateContainer(
+        Context(std::chrono::seconds(60)).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message() << node_.daemon().Log();
+    runtime::v1::StartContainerRequest start;
+    start.set_container_id(response.container_id());
+    runtime::v1::StartContainerResponse started;
+    status = node_.daemon().runtime().StartContainer(Context(std::chrono::seconds(30)).get(), start,
+                                                     &started);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.container_id();
+  };
+  std::string masked = create("masked", false);
+  std::string unmasked = create("unmasked", true);
+
+  EXPECT_THAT(Exec(masked, {"cat", "/proc/self/uid_map"}).stdout(),
+              ::testing::ContainsRegex("0 +200000 +65536"));
+  EXPECT_EQ(Exec(masked, {"id", "-u"}).stdout(), "0\n");
+  // Its root owns the image's files, and may change them.
+  EXPECT_EQ(Exec(masked, {"stat", "-c", "%u:%g", "/etc/passwd"}).stdout(), "0:0\n");
+  runtime::v1::ExecSyncResponse wrote =
+      Exec(masked, {"sh", "-c", "echo added >> /etc/passwd && mkdir /made && touch /made/f"});
+  EXPECT_EQ(wrote.exit_code(), 0) << wrote.stderr();
+  // On disk (the writable layer), what it made or changed belongs to host uid 200000; the
+  // image's layers are untouched.
+  runtime::v1::ContainerStatusRequest request;
+  request.set_container_id(masked);
+  request.set_verbose(true);
+  runtime::v1::ContainerStatusResponse response;
+  ASSERT_TRUE(node_.daemon().runtime().ContainerStatus(Context().get(), request, &response).ok());
+  nlohmann::json info = nlohmann::json::parse(response.info().at("info"));
+  std::filesystem::path rootfs = info["runtimeSpec"]["root"]["path"].get<std::string>();
+  std::filesystem::path upper = rootfs.parent_path() / "diff";
+  struct stat st {};
+  ASSERT_EQ(::stat((upper / "made" / "f").c_str(), &st), 0) << upper;
+  EXPECT_EQ(st.st_uid, 200000u);
+  EXPECT_EQ(st.st_gid, 200000u);
+  ASSERT_EQ(::stat((upper / "etc" / "passwd").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 200000u);
+  EXPECT_THAT(ReadAll(upper / "etc" / "passwd"), HasSubstr("added\n"));
+
+  // procMount: Default masks, Unmasked (empty lists in this pod) does not.
+  const std::vector<std::string> masks = {"sh", "-c",
+                                          "grep -cE ' /proc/(keys|timer_list|sys) ' "
+                                          "/proc/self/mountinfo || true"};
+  EXPECT_EQ(Exec(masked, masks).stdout(), "3\n");
+  EXPECT_EQ(Exec(unmasked, masks).stdout(), "0\n");
 }
 
 TEST_F(ContainerTest, CrioctlStatsPsFiltersUpdateLogsAndRm) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "crio/oci/selinux.h"
+#include "crio/storage/layer_store.h"
 
 namespace crio::sandbox {
 
@@ -64,6 +65,10 @@ struct Sandbox {
   std::filesystem::path hosts_path() const { return dir / "hosts"; }
   std::filesystem::path state_path() const { return dir / "sandbox.json"; }
 };
+
+// The user namespace the pod's containers run in, for their storage mounts; nullopt when the pod
+// shares the host's.
+std::optional<storage::UsernsMount> UsernsMountOf(const Sandbox& sandbox);
 
 // The reserved name of a pod, unique per node among live pods.
 std::string ReservedName(const runtime::v1::PodSandboxMetadata& metadata);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,6 +18,14 @@ struct StoreOptions {
   std::filesystem::path root = "/var/lib/containers/storage";     // [crio] root
   std::filesystem::path runroot = "/var/run/containers/storage";  // [crio] runroot
   std::vector<std::string> mount_options = {"nodev"};  // overlay.mountopt, split at commas
+};
+
+// The user namespace a container runs in: a pinned namespace file and the host ids its root
+// maps to.
+struct UsernsMount {
+  std::filesystem::path ns;
+  uid_t root_uid = 0;
+  gid_t root_gid = 0;
 };
 
 // The layers of a containers/storage overlay store (docs/storage.md): overlay/<id>/{diff,work,
@@ -46,7 +56,11 @@ class LayerStore {
 
   // Mounts the layer with its parents (overlayfs, through the l/ links) and returns the mount
   // point; counted, so every Mount needs an Unmount. `force` unmounts whatever the count.
-  absl::StatusOr<std::filesystem::path> Mount(const std::string& id);
+  // With `userns`, the mount a container in that user namespace can run from: the lower layers
+  // idmapped through it (its root owns what host root owns in the image), the writable layer
+  // owned by its root, and the way to the mount point searchable by others.
+  absl::StatusOr<std::filesystem::path> Mount(const std::string& id,
+                                              const UsernsMount* userns = nullptr);
   // The layer with its parents as a read-only overlay of lowerdirs only (no upper, so nothing
   // can change the layer through it), as containers/storage mounts an image with "ro". Counted
   // with Mount under the same entry, so Unmount undoes either; when the layer is already
@@ -74,7 +88,11 @@ class LayerStore {
   absl::StatusOr<LayerRecord> CreateLocked(std::vector<LayerRecord>& layers, LayerRecord record,
                                            ByteSource* source, const ApplyOptions& options);
   absl::Status RemoveLayerFiles(const std::string& id);
-  absl::StatusOr<std::filesystem::path> MountLayer(const std::string& id, bool read_only);
+  absl::StatusOr<std::filesystem::path> MountLayer(const std::string& id, bool read_only,
+                                                   const UsernsMount* userns = nullptr);
+  absl::Status MountIdmappedOverlay(const std::string& id,
+                                    const std::vector<std::string_view>& links, unsigned long flags,
+                                    const std::string& extra, const UsernsMount& userns);
 
   StoreOptions options_;
   std::filesystem::path home_;         // <root>/overlay

@@ -53,7 +53,9 @@ class Store {
                                                   const std::string& metadata,
                                                   const std::string& mount_label = "",
                                                   const std::string& process_label = "");
-  absl::StatusOr<std::filesystem::path> MountContainer(const std::string& id);
+  // `userns`: the user namespace the container runs in (LayerStore::Mount).
+  absl::StatusOr<std::filesystem::path> MountContainer(const std::string& id,
+                                                       const UsernsMount* userns = nullptr);
   absl::Status UnmountContainer(const std::string& id, bool force = false);
   // Unmounts (whatever the count), then removes the writable layer, the record and the
   // container's directories. NotFound when there is no such container.
