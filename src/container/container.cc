@@ -66,6 +66,7 @@ std::string SerializeContainer(const Container& container) {
       {"stop_signal", container.stop_signal},
       {"notes", container.notes},
       {"image_volume_layers", container.image_volume_layers},
+      {"idmapped_volumes", container.idmapped_volumes},
   };
   if (!container.selinux.empty()) {
     json["process_label"] = container.selinux.process;
@@ -107,6 +108,7 @@ absl::StatusOr<Container> ParseContainer(const std::string& text) {
     container.notes = JsonField<std::vector<std::string>>(json, "notes");
     container.image_volume_layers =
         JsonField<std::vector<std::string>>(json, "image_volume_layers");
+    container.idmapped_volumes = JsonField<std::vector<std::string>>(json, "idmapped_volumes");
     container.selinux.process = JsonField<std::string>(json, "process_label");
     container.selinux.mount = JsonField<std::string>(json, "mount_label");
   } catch (const nlohmann::json::exception& error) {

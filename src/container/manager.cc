@@ -24,6 +24,7 @@
 #include "crio/sandbox/manager.h"
 #include "crio/storage/layer_record.h"
 #include "crio/storage/store.h"
+#include "idmapped_volumes.h"
 
 namespace crio::container {
 
@@ -359,6 +360,12 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
     container.image_volume_layers.push_back(mounted->layer_id);
     inputs.image_volume_sources[index] = mounted->path.string();
   }
+  // ID-mapped CRI mounts: detached before the container's directory goes (rollback or removal).
+  rollback.Add([&] { (void)DetachIdmappedVolumes(container.idmapped_volumes); });
+  absl::StatusOr<std::map<int, std::string>> idmapped =
+      AttachIdmappedVolumes(config, *pod, container.dir, container.idmapped_volumes);
+  if (!idmapped.ok()) return idmapped.status();
+  inputs.idmapped_mount_sources = *std::move(idmapped);
   inputs.image_volumes_dir = (options_.store->options().runroot / "overlay-containers" /
                               container.id / "userdata" / "mounts")
                                  .string();
@@ -516,6 +523,10 @@ absl::Status ContainerManager::RemoveLocked(Entry& entry) {
   if (absl::Status unmounted = UnmountImageVolumes(container); !unmounted.ok()) return unmounted;
   absl::Status storage = options_.store->DeleteContainer(container.id);
   if (!storage.ok() && !absl::IsNotFound(storage)) return storage;
+  // Before the directory goes: removing it must never reach into a volume.
+  if (absl::Status detached = DetachIdmappedVolumes(container.idmapped_volumes); !detached.ok()) {
+    return detached;
+  }
   std::error_code error;
   std::filesystem::remove_all(container.dir, error);
   if (error) {

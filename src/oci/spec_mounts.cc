@@ -251,8 +251,17 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
       cri_mounts.push_back({destination, *std::move(mount)});
       continue;
     }
+    // ID-mapped: the caller attached an idmapped clone of the host path; that is what is bound.
+    std::string source = m.host_path();
     if (m.uidmappings_size() > 0 || m.gidmappings_size() > 0) {
-      return absl::UnimplementedError("ID-mapped mounts are not supported yet");
+      auto prepared = in.idmapped_mount_sources.find(index);
+      struct stat exists {};
+      if (prepared != in.idmapped_mount_sources.end()) {
+        source = prepared->second;
+      } else if (::stat(m.host_path().c_str(), &exists) == 0) {
+        return absl::InternalError(
+            StrCat("mount ", m.container_path(), ": its ID-mapped clone was not prepared"));
+      }
     }
     if (m.recursive_read_only()) {
       // As CRI-O: only a read-only mount with private propagation can be made recursively
@@ -317,7 +326,7 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
     json options = {"rbind", propagation, m.readonly() ? "ro" : "rw"};
     if (m.recursive_read_only()) options.push_back("rro");
     std::string destination = NormalDestination(m.container_path());
-    cri_mounts.push_back({destination, Mount(destination, "bind", m.host_path(), options)});
+    cri_mounts.push_back({destination, Mount(destination, "bind", source, options)});
   }
   std::set<std::string> cri_destinations;
   for (const auto& m : cri_mounts) cri_destinations.insert(m.destination);

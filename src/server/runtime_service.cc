@@ -47,7 +47,7 @@ grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*,
                network.message);
 
   // Like CRI-O: every handler by name, then the default one again under the empty name, each
-  // with the features its runtime has (recursive read-only mounts; user namespaces not yet).
+  // with the features its runtime has (recursive read-only mounts, user namespaces).
   auto add_handler = [&](const std::string& name, const std::string& handler_name) {
     runtime::v1::RuntimeHandler* handler = response->add_runtime_handlers();
     handler->set_name(name);
@@ -56,6 +56,8 @@ grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*,
                                                 : absl::NotFoundError("no runtimes");
     handler->mutable_features()->set_recursive_read_only_mounts(
         runtime.ok() && (*runtime)->Features().recursive_read_only_mounts);
+    // Pods with their own user namespace run, volumes idmapped by the daemon (docs/containers.md).
+    handler->mutable_features()->set_user_namespaces(runtime.ok());
   };
   for (const auto& [name, handler] : config->runtime.runtimes) add_handler(name, name);
   add_handler("", config->runtime.default_runtime);

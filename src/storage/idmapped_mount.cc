@@ -1,6 +1,6 @@
 // Idmapped mounts (Linux 5.12+) through the new mount API; only <linux/mount.h> is included,
 // as glibc 2.36's <sys/mount.h> redefines the same names.
-#include "idmapped_mount.h"
+#include "crio/storage/idmapped_mount.h"
 
 #include <fcntl.h>
 #include <linux/mount.h>

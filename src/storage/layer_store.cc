@@ -16,7 +16,7 @@
 #include "crio/common/reaper.h"
 #include "crio/common/strings.h"
 #include "crio/common/unique_fd.h"
-#include "idmapped_mount.h"
+#include "crio/storage/idmapped_mount.h"
 #include "tar_split.h"
 
 namespace crio::storage {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -703,31 +704,68 @@ TEST_F(ContainerTest, UserNamespacedPodsRunTheirContainersAsTheirOwnRoot) {
   }
   std::string pod = node_.RunPod(pod_config);
   ASSERT_FALSE(pod.empty());
-  auto create = [&](const std::string& name, bool unmasked) {
-    runtime::v1::CreateContainerRequest request;
-    request.set_pod_sandbox_id(pod);
-    *request.mutable_config() = Config(name, {"sleep", "1000"});
-    auto* sc = request.mutable_config()->mutable_linux()->mutable_security_context();
-    *sc->mutable_namespace_options() = pod_config.linux().security_context().namespace_options();
-    if (!unmasked) {  // procMount Default: the kubelet sends the lists
-      for (const char* path : {"/proc/keys", "/proc/timer_list"}) sc->add_masked_paths(path);
-      sc->add_readonly_paths("/proc/sys");
-    }
-    *request.mutable_sandbox_config() = pod_config;
-    runtime::v1::CreateContainerResponse response;
-    grpc::Status status = node_.daemon().runtime().CreateContainer(
-        Context(std::chrono::seconds(60)).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message() << node_.daemon().Log();
-    runtime::v1::StartContainerRequest start;
-    start.set_container_id(response.container_id());
-    runtime::v1::StartContainerResponse started;
-    status = node_.daemon().runtime().StartContainer(Context(std::chrono::seconds(30)).get(), start,
-                                                     &started);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.container_id();
+  auto create =
+      [&](const std::string& name, bool unmasked,
+          std::function<runtime::v1::ContainerConfig(runtime::v1::ContainerConfig)> decorate) {
+        runtime::v1::CreateContainerRequest request;
+        request.set_pod_sandbox_id(pod);
+        *request.mutable_config() = Config(name, {"sleep", "1000"});
+        if (decorate) *request.mutable_config() = decorate(request.config());
+        auto* sc = request.mutable_config()->mutable_linux()->mutable_security_context();
+        *sc->mutable_namespace_options() =
+            pod_config.linux().security_context().namespace_options();
+        if (!unmasked) {  // procMount Default: the kubelet sends the lists
+          for (const char* path : {"/proc/keys", "/proc/timer_list"}) sc->add_masked_paths(path);
+          sc->add_readonly_paths("/proc/sys");
+        }
+        *request.mutable_sandbox_config() = pod_config;
+        runtime::v1::CreateContainerResponse response;
+        grpc::Status status = node_.daemon().runtime().CreateContainer(
+            Context(std::chrono::seconds(60)).get(), request, &response);
+        EXPECT_TRUE(status.ok()) << status.error_message() << node_.daemon().Log();
+        runtime::v1::StartContainerRequest start;
+        start.set_container_id(response.container_id());
+        runtime::v1::StartContainerResponse started;
+        status = node_.daemon().runtime().StartContainer(Context(std::chrono::seconds(30)).get(),
+                                                         start, &started);
+        EXPECT_TRUE(status.ok()) << status.error_message();
+        return response.container_id();
+      };
+  // A volume as the kubelet gives it to such a pod: with the pod's mappings, made by the daemon
+  // as an idmapped clone (runc 1.1 cannot); and the same directory without them.
+  std::filesystem::path volume = node_.dir().path() / "userns-volume";
+  std::filesystem::create_directories(volume);
+  std::ofstream(volume / "from-host") << "host data\n";
+  auto with_volumes = [&](runtime::v1::ContainerConfig config) {
+    runtime::v1::Mount* mapped = config.add_mounts();
+    mapped->set_host_path(volume.string());
+    mapped->set_container_path("/mapped");
+    *mapped->mutable_uidmappings() = userns->uids();
+    *mapped->mutable_gidmappings() = userns->gids();
+    runtime::v1::Mount* plain = config.add_mounts();
+    plain->set_host_path(volume.string());
+    plain->set_container_path("/plain");
+    return config;
   };
-  std::string masked = create("masked", false);
-  std::string unmasked = create("unmasked", true);
+  std::string masked = create("masked", false, with_volumes);
+  std::string unmasked = create("unmasked", true, nullptr);
+
+  EXPECT_EQ(Exec(masked, {"stat", "-c", "%u:%g", "/mapped/from-host"}).stdout(), "0:0\n");
+  EXPECT_EQ(Exec(masked, {"stat", "-c", "%u:%g", "/plain/from-host"}).stdout(), "65534:65534\n");
+  EXPECT_EQ(Exec(masked, {"sh", "-c", "echo from-pod > /mapped/from-pod"}).exit_code(), 0);
+  EXPECT_NE(Exec(masked, {"sh", "-c", "echo no > /plain/refused"}).exit_code(), 0);
+  struct stat written {};
+  ASSERT_EQ(::stat((volume / "from-pod").c_str(), &written), 0);
+  EXPECT_EQ(written.st_uid, 0u);  // the pod's root is the host's root through the mapping
+  {
+    runtime::v1::StatusRequest status_request;
+    runtime::v1::StatusResponse status_response;
+    ASSERT_TRUE(
+        node_.daemon().runtime().Status(Context().get(), status_request, &status_response).ok());
+    for (const auto& handler : status_response.runtime_handlers()) {
+      EXPECT_TRUE(handler.features().user_namespaces()) << handler.name();
+    }
+  }
 
   EXPECT_THAT(Exec(masked, {"cat", "/proc/self/uid_map"}).stdout(),
               ::testing::ContainsRegex("0 +200000 +65536"));
@@ -761,6 +799,18 @@ TEST_F(ContainerTest, UserNamespacedPodsRunTheirContainersAsTheirOwnRoot) {
                                           "/proc/self/mountinfo || true"};
   EXPECT_EQ(Exec(masked, masks).stdout(), "3\n");
   EXPECT_EQ(Exec(unmasked, masks).stdout(), "0\n");
+
+  // Removal detaches the clone first: the volume keeps its files, and no mount is left.
+  runtime::v1::RemoveContainerRequest remove;
+  remove.set_container_id(masked);
+  runtime::v1::RemoveContainerResponse removed;
+  ASSERT_TRUE(node_.daemon()
+                  .runtime()
+                  .RemoveContainer(Context(std::chrono::seconds(60)).get(), remove, &removed)
+                  .ok());
+  EXPECT_EQ(ReadAll(volume / "from-host"), "host data\n");
+  EXPECT_EQ(ReadAll(volume / "from-pod"), "from-pod\n");
+  EXPECT_THAT(ReadAll("/proc/self/mountinfo"), Not(HasSubstr(StrCat(masked, "/idmapped"))));
 }
 
 TEST_F(ContainerTest, CrioctlStatsPsFiltersUpdateLogsAndRm) {

@@ -43,6 +43,8 @@ struct Container {
   // The top layers of the images mounted read-only for the container's image volumes, one entry
   // per counted mount; each is given back when the container is removed.
   std::vector<std::string> image_volume_layers;
+  // The idmapped clones of ID-mapped CRI mounts' host paths, attached below `dir` until removal.
+  std::vector<std::string> idmapped_volumes;
   // Its SELinux labels (empty: unlabeled); its level stays held while the container exists.
   oci::SelinuxLabels selinux;
 

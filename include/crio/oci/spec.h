@@ -90,6 +90,9 @@ struct SpecInputs {
   // Image volumes (a Mount with `image` set): the index of the mount in config->mounts() -> where
   // the caller mounted that image's root filesystem read-only on the host.
   std::map<int, std::string> image_volume_sources;
+  // ID-mapped mounts (a Mount with uid/gid mappings): the index of the mount -> the idmapped
+  // clone of its host path the caller attached, bound instead of the host path.
+  std::map<int, std::string> idmapped_mount_sources;
 
   // From crio.conf.
   std::vector<std::string> default_capabilities;  // "CHOWN" or "CAP_CHOWN"

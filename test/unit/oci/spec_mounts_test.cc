@@ -341,6 +341,18 @@ TEST_F(MountsTest, ImageVolumeDirectoriesGetTheMountLabel) {
   EXPECT_EQ(FileSelinuxLabel(source), "system_u:object_r:container_file_t:s0:c1,c2");
 }
 
+TEST_F(MountsTest, IdMappedMountsBindTheClonePrepared) {
+  runtime::v1::Mount* mount = AddMount("/mapped", host_.string());
+  auto* uid = mount->add_uidmappings();
+  uid->set_container_id(0);
+  uid->set_host_id(200000);
+  uid->set_length(65536);
+  // Not prepared by the caller: an internal error, never the host path itself.
+  EXPECT_EQ(Error().code(), absl::StatusCode::kInternal);
+  in_.idmapped_mount_sources[0] = "/run/clone-of-host";
+  EXPECT_EQ(MountAt(Generate(), "/mapped")["source"], "/run/clone-of-host");
+}
+
 TEST_F(MountsTest, ImageVolumes) {
   in_.image.volumes = {"/var/lib/db", "/cache"};
   AddMount("/cache", host_.string());
