@@ -14,6 +14,7 @@
 
 #include "crio/common/host.h"
 
+#include "pod_userns.h"
 #include "scratch_dir.h"
 
 namespace crio::oci {
@@ -378,19 +379,7 @@ TEST_F(SpecTest, APodWithoutItsNamespacesIsRefusedRatherThanHostNamespaces) {
 
 TEST_F(SpecTest, UserNamespaceIsJoinedWithTheMappingsAndOwnsCreatedDirs) {
   in_.pod.user_ns = "/var/run/userns/pod1";
-  auto* userns = pod_config_.mutable_linux()
-                     ->mutable_security_context()
-                     ->mutable_namespace_options()
-                     ->mutable_userns_options();
-  userns->set_mode(runtime::v1::POD);
-  auto* uid = userns->add_uids();
-  uid->set_container_id(0);
-  uid->set_host_id(100000);
-  uid->set_length(65536);
-  auto* gid = userns->add_gids();
-  gid->set_container_id(0);
-  gid->set_host_id(200000);
-  gid->set_length(65536);
+  testing::SetPodUserns(pod_config_, 100000, 200000);
   sc()->mutable_run_as_user()->set_value(1000);
   config_.set_working_dir("/data");
   json spec = Generate();

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "pod_userns.h"
+
 namespace crio::sandbox {
 namespace {
 
@@ -92,26 +94,19 @@ TEST(SandboxRecord, UsernsMountFromTheRootMapping) {
   Sandbox pod;
   EXPECT_FALSE(UsernsMountOf(pod).has_value());  // the host's user namespace
   pod.user_ns = "/var/run/userns/p";
-  auto* userns = pod.config.mutable_linux()
-                     ->mutable_security_context()
-                     ->mutable_namespace_options()
-                     ->mutable_userns_options();
-  userns->set_mode(runtime::v1::POD);
-  auto* uid = userns->add_uids();
-  uid->set_container_id(0);
-  uid->set_host_id(300000);
-  uid->set_length(65536);
-  auto* gid = userns->add_gids();
-  gid->set_container_id(0);
-  gid->set_host_id(400000);
-  gid->set_length(65536);
+  testing::SetPodUserns(pod.config, 300000, 400000);
   std::optional<storage::UsernsMount> mount = UsernsMountOf(pod);
   ASSERT_TRUE(mount.has_value());
   EXPECT_EQ(mount->ns, "/var/run/userns/p");
   EXPECT_EQ(mount->root_uid, 300000u);
   EXPECT_EQ(mount->root_gid, 400000u);
   // No mapping of id 0: nothing to mount for.
-  userns->mutable_uids(0)->set_container_id(1);
+  pod.config.mutable_linux()
+      ->mutable_security_context()
+      ->mutable_namespace_options()
+      ->mutable_userns_options()
+      ->mutable_uids(0)
+      ->set_container_id(1);
   EXPECT_FALSE(UsernsMountOf(pod).has_value());
 }
 
