@@ -425,5 +425,63 @@ TEST_F(PidsLimitTest, TheContainersCgroupHasTheLimit) {
   EXPECT_THAT(forked.stderr(), HasSubstr("Resource temporarily unavailable"));
 }
 
+// An image whose config names a StopSignal and whose /etc/group makes nobody a member of
+// "staff" (test/fixtures/configured-oci.sh).
+class ConfiguredImageTest : public ContainerSecurityTest {
+ protected:
+  void SetUp() override {
+    ContainerSecurityTest::SetUp();
+    node_.registry().PushLayout(StrCat(IMAGE_FIXTURES_DIR, "/configured-oci"), "configured", "1");
+    image_ = StrCat(node_.registry().host(), "/configured:1");
+    runtime::v1::PullImageRequest pull;
+    pull.mutable_image()->set_image(image_);
+    runtime::v1::PullImageResponse pulled;
+    ASSERT_TRUE(node_.daemon()
+                    .image()
+                    .PullImage(Context(std::chrono::seconds(60)).get(), pull, &pulled)
+                    .ok());
+  }
+
+  runtime::v1::ContainerConfig FromImage(const std::string& name,
+                                         std::vector<std::string> command) {
+    runtime::v1::ContainerConfig config = Config(name, std::move(command));
+    config.mutable_image()->set_image(image_);
+    return config;
+  }
+
+  std::string image_;
+};
+
+TEST_F(ConfiguredImageTest, StopSendsTheImagesStopSignal) {
+  // PID 1 ignores signals it has no handler for: only the image's SIGUSR1 ends it before the
+  // timeout; the plain busybox image gets SIGTERM, ignored, then SIGKILL.
+  const std::vector<std::string> waits_for_usr1 = {
+      "sh", "-c", "trap 'exit 42' USR1; touch /tmp/ready; while :; do sleep 0.1; done"};
+  std::string configured = CreateAndStart(FromImage("configured", waits_for_usr1));
+  std::string plain = CreateAndStart(Config("plain", waits_for_usr1));
+  for (const std::string& id : {configured, plain}) {
+    ASSERT_TRUE(Eventually([&] {
+      return Exec(id, {"test", "-e", "/tmp/ready"}).exit_code() == 0;
+    }));
+  }
+  ASSERT_TRUE(Stop(configured, 5).ok());
+  EXPECT_EQ(Status(configured).exit_code(), 42);
+  ASSERT_TRUE(Stop(plain, 1).ok());
+  EXPECT_EQ(Status(plain).exit_code(), 137);
+}
+
+TEST_F(ConfiguredImageTest, SupplementalGroupsPolicyMergeAndStrict) {
+  runtime::v1::ContainerConfig merge = FromImage("merge", {"sleep", "1000"});
+  Security(merge)->set_run_as_username("nobody");
+  Security(merge)->add_supplemental_groups(3000);
+  runtime::v1::ContainerConfig strict = merge;
+  strict.mutable_metadata()->set_name("strict");
+  Security(strict)->set_supplemental_groups_policy(runtime::v1::Strict);
+  // Merge (the default): the image's /etc/group adds staff (50) to what the CRI asks for.
+  EXPECT_EQ(Exec(CreateAndStart(merge), {"id", "-G"}).stdout(), "65534 50 3000\n");
+  // Strict: only the primary group and the CRI's.
+  EXPECT_EQ(Exec(CreateAndStart(strict), {"id", "-G"}).stdout(), "65534 3000\n");
+}
+
 }  // namespace
 }  // namespace crio::testing
