@@ -117,10 +117,14 @@ absl::StatusOr<storage::ImageRecord> ImageManager::Find(const std::string& refer
   }
   // repo@digest: an image pulled by tag is named by its tag only, and known by that digest, as
   // containers/storage finds it (ImagesByDigest, then a name of the same repository).
+  if (std::none_of(candidates.begin(), candidates.end(),
+                   [](const Reference& c) { return !c.digest.empty(); })) {
+    return exact.status();
+  }
+  absl::StatusOr<std::vector<storage::ImageRecord>> images = store_.images().List();
+  if (!images.ok()) return images.status();
   for (const Reference& candidate : candidates) {
     if (candidate.digest.empty()) continue;
-    absl::StatusOr<std::vector<storage::ImageRecord>> images = store_.images().List();
-    if (!images.ok()) return images.status();
     for (const storage::ImageRecord& image : *images) {
       std::vector<std::string> digests = image.Digests();
       if (std::find(digests.begin(), digests.end(), candidate.digest) == digests.end()) continue;

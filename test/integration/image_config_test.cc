@@ -12,7 +12,7 @@
 #include <future>
 #include <thread>
 
-#include "registry.h"
+#include "registry_suite.h"
 
 namespace crio::testing {
 namespace {
@@ -27,15 +27,8 @@ size_t Occurrences(const std::string& text, const std::string& what) {
   return count;
 }
 
-class ImageConfigTest : public ::testing::Test {
+class ImageConfigTest : public RegistrySuite {
  protected:
-  static void SetUpTestSuite() {
-    registry_ = std::make_unique<LocalRegistry>();
-    registry_->PushBusybox("library/busybox", "1");
-    registry_->PushPause("library/pause", "1");
-  }
-  static void TearDownTestSuite() { registry_.reset(); }
-
   // A daemon whose registries.conf is files_/registries.conf (`registries`) and whose crio.conf
   // [crio.image] table holds `image_options` besides the global signature policy.
   void StartDaemon(const std::string& registries, const std::string& image_options = "") {
@@ -89,14 +82,11 @@ class ImageConfigTest : public ::testing::Test {
   static constexpr char kReloaded[] = "Reloaded registries.conf from";
   static constexpr char kKept[] = "Reloading registries.conf failed, keeping the running";
 
-  static std::unique_ptr<LocalRegistry> registry_;
   TempDir files_;
   std::filesystem::path registries_;
   std::filesystem::path policy_;
   std::unique_ptr<Daemon> daemon_;
 };
-
-std::unique_ptr<LocalRegistry> ImageConfigTest::registry_;
 
 TEST_F(ImageConfigTest, SighupAppliesANewRegistriesConf) {
   StartDaemon(Insecure(registry_->host()));

@@ -10,22 +10,15 @@
 #include <nlohmann/json.hpp>
 
 #include "crio/common/encoding.h"
-#include "registry.h"
+#include "registry_suite.h"
 
 namespace crio::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-class ImageServiceTest : public ::testing::Test {
+class ImageServiceTest : public RegistrySuite {
  protected:
-  static void SetUpTestSuite() {
-    registry_ = std::make_unique<LocalRegistry>();
-    registry_->PushBusybox("library/busybox", "1");
-    registry_->PushPause("library/pause", "1");
-  }
-  static void TearDownTestSuite() { registry_.reset(); }
-
   void SetUp() override {
     std::filesystem::path policy =
         files_.Write("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})");
@@ -47,12 +40,9 @@ class ImageServiceTest : public ::testing::Test {
 
   std::string Name() const { return registry_->host() + "/library/busybox:1"; }
 
-  static std::unique_ptr<LocalRegistry> registry_;
   TempDir files_;
   std::unique_ptr<Daemon> daemon_;
 };
-
-std::unique_ptr<LocalRegistry> ImageServiceTest::registry_;
 
 TEST_F(ImageServiceTest, PullListInspectRemoveWithCrioctl) {
   RunResult pulled = Crioctl({"pull", Name()});
