@@ -279,14 +279,20 @@ absl::StatusOr<LayerRecord> LayerStore::CreateLocked(std::vector<LayerRecord>& l
     });
   }
   record.created = CreatedNow();
-  record.flags["incomplete"] = true;
-  layers.push_back(record);
-  if (auto status = SaveLocked(layers); !status.ok()) return status;
+  // A layer with content to unpack is recorded as incomplete first, so that a crash while it
+  // unpacks leaves a record saying so. An empty layer (a container's) is recorded once, complete,
+  // after its directories exist, as containers/storage does: one fsync less per container.
+  const bool staged = source != nullptr;
+  if (staged) {
+    record.flags["incomplete"] = true;
+    layers.push_back(record);
+    if (auto status = SaveLocked(layers); !status.ok()) return status;
+  }
 
   auto fail = [&](absl::Status status) -> absl::StatusOr<LayerRecord> {
     (void)RemoveLayerFiles(record.id);
     std::erase_if(layers, [&](const LayerRecord& l) { return l.id == record.id; });
-    (void)SaveLocked(layers);
+    if (staged) (void)SaveLocked(layers);
     return status;
   };
   std::filesystem::path dir = home_ / record.id;
@@ -337,8 +343,12 @@ absl::StatusOr<LayerRecord> LayerStore::CreateLocked(std::vector<LayerRecord>& l
     record.gids = applied->gids;
   }
   record.flags.erase("incomplete");
-  for (LayerRecord& layer : layers) {
-    if (layer.id == record.id) layer = record;
+  if (staged) {
+    for (LayerRecord& layer : layers) {
+      if (layer.id == record.id) layer = record;
+    }
+  } else {
+    layers.push_back(record);
   }
   if (auto status = SaveLocked(layers); !status.ok()) return fail(status);
   return record;
