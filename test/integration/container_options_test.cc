@@ -169,13 +169,7 @@ TEST_F(ImageVolumesBindTest, EachVolumeIsAHostDirectoryBoundIn) {
   EXPECT_EQ(ReadAll(std::filesystem::path(source) / "f"), "kept\n");  // the data is on the host
 
   // The directory goes with the container.
-  runtime::v1::RemoveContainerRequest remove;
-  remove.set_container_id(id);
-  runtime::v1::RemoveContainerResponse removed;
-  ASSERT_TRUE(node_.daemon()
-                  .runtime()
-                  .RemoveContainer(Context(std::chrono::seconds(30)).get(), remove, &removed)
-                  .ok());
+  ASSERT_TRUE(Remove(id).ok());
   EXPECT_FALSE(std::filesystem::exists(source));
 }
 

@@ -97,13 +97,7 @@ TEST_F(ContainerTest, StopRemoveAndPodRemovalTakeContainersAway) {
   EXPECT_EQ(status.reason(), "Error");
   EXPECT_TRUE(Stop(id, 1).ok());  // stopping again is fine
 
-  runtime::v1::RemoveContainerRequest remove;
-  remove.set_container_id(id);
-  runtime::v1::RemoveContainerResponse removed;
-  ASSERT_TRUE(node_.daemon()
-                  .runtime()
-                  .RemoveContainer(Context(std::chrono::seconds(30)).get(), remove, &removed)
-                  .ok());
+  ASSERT_TRUE(Remove(id).ok());
   runtime::v1::ListContainersResponse listed;
   ASSERT_TRUE(node_.daemon().runtime().ListContainers(Context().get(), {}, &listed).ok());
   EXPECT_EQ(listed.containers_size(), 0);
@@ -351,10 +345,7 @@ TEST_F(ContainerTest, EventsArriveInOrderWithStatuses) {
   ASSERT_GT(count(), 0u);
   std::string id = CreateAndStart(Config("evented", {"sh", "-c", "sleep 0.2"}));
   ASSERT_TRUE(Eventually([&] { return Status(id).state() == runtime::v1::CONTAINER_EXITED; }));
-  runtime::v1::RemoveContainerRequest remove;
-  remove.set_container_id(id);
-  runtime::v1::RemoveContainerResponse removed;
-  ASSERT_TRUE(node_.daemon().runtime().RemoveContainer(Context().get(), remove, &removed).ok());
+  ASSERT_TRUE(Remove(id).ok());
   auto seen_deleted = [&] {
     std::lock_guard<std::mutex> lock(mu);
     return std::any_of(events.begin(), events.end(), [&](const auto& event) {
@@ -534,11 +525,7 @@ TEST_F(ContainerTest, ImageVolumesMountTheImageReadOnlyAndGoAwayWithTheContainer
     return config;
   };
   auto remove = [&](const std::string& id) {
-    runtime::v1::RemoveContainerRequest request;
-    request.set_container_id(id);
-    runtime::v1::RemoveContainerResponse response;
-    grpc::Status status = node_.daemon().runtime().RemoveContainer(
-        Context(std::chrono::seconds(30)).get(), request, &response);
+    grpc::Status status = Remove(id);
     EXPECT_TRUE(status.ok()) << status.error_message();
   };
   ASSERT_EQ(ReadOnlyStoreMounts(store), 0);
@@ -801,13 +788,7 @@ TEST_F(ContainerTest, UserNamespacedPodsRunTheirContainersAsTheirOwnRoot) {
   EXPECT_EQ(Exec(unmasked, masks).stdout(), "0\n");
 
   // Removal detaches the clone first: the volume keeps its files, and no mount is left.
-  runtime::v1::RemoveContainerRequest remove;
-  remove.set_container_id(masked);
-  runtime::v1::RemoveContainerResponse removed;
-  ASSERT_TRUE(node_.daemon()
-                  .runtime()
-                  .RemoveContainer(Context(std::chrono::seconds(60)).get(), remove, &removed)
-                  .ok());
+  ASSERT_TRUE(Remove(masked).ok());
   EXPECT_EQ(ReadAll(volume / "from-host"), "host data\n");
   EXPECT_EQ(ReadAll(volume / "from-pod"), "from-pod\n");
   EXPECT_THAT(ReadAll("/proc/self/mountinfo"), Not(HasSubstr(StrCat(masked, "/idmapped"))));

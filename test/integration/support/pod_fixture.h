@@ -75,6 +75,14 @@ class PodFixture : public ::testing::Test {
                                                   &stopped);
   }
 
+  grpc::Status Remove(const std::string& id) {
+    runtime::v1::RemoveContainerRequest request;
+    request.set_container_id(id);
+    runtime::v1::RemoveContainerResponse response;
+    return node_.daemon().runtime().RemoveContainer(Context(std::chrono::seconds(60)).get(),
+                                                    request, &response);
+  }
+
   runtime::v1::ContainerStatus Status(const std::string& id) {
     runtime::v1::ContainerStatusRequest request;
     request.set_container_id(id);
