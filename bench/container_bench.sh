@@ -35,50 +35,64 @@ start_crio cbcrio0 10.94.0.0/16
 start_containerd cbctrd0 10.95.0.0/16
 
 echo "Container benchmark: $count containers per series (busybox, sleep 3600), runc $(runc --version | awk 'NR==1{print $3}'), one pod with a PID namespace per container, $(nproc) CPUs"
-bench=("$build_dir/bench/container_bench" --count "$count" --tsv)
-# A runtime that fails outright loses its row, not the others'. crio-cpp goes first and saves
-# the runtime spec it generated, so that the floor runs the same bundle through runc alone.
-"${bench[@]}" --endpoint "unix://$work/crio.sock" --label "crio-cpp" --image "$busybox_image" \
-  --log-root "$work/logs" --daemon-pid "$crio_pid" --save-spec "$work/crio-spec.json" \
-  >"$work/crio.tsv" || echo "crio-cpp run failed" >&2
-floor_spec=()
-[ -s "$work/crio-spec.json" ] && floor_spec=(--spec "$work/crio-spec.json")
-"${bench[@]}" --runc-floor "$build_dir/test/fixtures/busybox-rootfs" --work "$state/runc-floor" \
-  "${floor_spec[@]}" --label "runc floor" >"$work/results.tsv" || echo "runc floor failed" >&2
-cat "$work/crio.tsv" >>"$work/results.tsv"
-"${bench[@]}" --endpoint "unix://$work/containerd.sock" --label "containerd 1.6" \
-  --image "$busybox_image" --pull "$pause_image" --log-root "$work/logs" \
-  --daemon-pid "$containerd_pid" >>"$work/results.tsv" || echo "containerd run failed" >&2
-# The daemons' own account of any failure, before cleanup removes their logs.
-if awk -F'\t' '$11 != 0 { bad = 1 } END { exit !bad }' "$work/results.tsv" ||
-  [ "$(wc -l <"$work/results.tsv")" -lt 4 ]; then
-  for log in crio containerd; do
-    echo "--- last lines of $log.log" >&2
-    tail -n 20 "$work/$log.log" >&2
-  done
-fi
 
-awk -F'\t' '
-  BEGIN {
-    printf "%-28s %17s %17s %17s %17s %9s %8s\n", "(ms, median/p99)", "CreateContainer",
-           "StartContainer", "create+start", "lifecycle", "peak RSS", "failures"
-  }
-  {
-    printf "%-28s %8s/%8s %8s/%8s %8s/%8s %8s/%8s %9s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8,
-           $9, $10 == "-" ? "-" : $10 " MiB", $11
-    median[$1] = $6
-  }
-  END {
-    print "runc floor: `runc run -d` of the bundle crio-cpp generated (its spec over the same rootfs;"
-    print "  pod namespaces joined from a holder process) for create+start, then `runc delete -f`;"
-    print "  (create; start): `runc create`, `runc start`, `runc delete -f`, the calls CRI needs."
-    print "lifecycle: create, start, status, stop (timeout 0), remove."
-    ours = median["crio-cpp"]; floor = median["runc floor"]; other = median["containerd 1.6"]
-    pair = median["runc floor (create; start)"]
-    if (ours <= 0) exit
-    printf "create+start median, crio-cpp against:"
-    if (floor > 0) printf " runc floor %.2fx (target <= 1.3x),", ours / floor
-    if (pair > 0) printf " runc create; start %.2fx,", ours / pair
-    if (other > 0) printf " containerd %.2fx (target <= 0.5x)", ours / other
-    print ""
-  }' "$work/results.tsv"
+# series PROFILE: every runtime with containers asking for seccomp PROFILE, and the table.
+series() {
+  local profile=$1 results="$work/results-$1.tsv" ours="$work/crio-$1.tsv"
+  local bench=("$build_dir/bench/container_bench" --count "$count" --tsv --seccomp "$profile")
+  # A runtime that fails outright loses its row, not the others'. crio-cpp goes first and saves
+  # the runtime spec it generated, so that the floor runs the same bundle through runc alone.
+  "${bench[@]}" --endpoint "unix://$work/crio.sock" --label "crio-cpp" --image "$busybox_image" \
+    --log-root "$work/logs" --daemon-pid "$crio_pid" --save-spec "$work/crio-spec-$profile.json" \
+    >"$ours" || echo "crio-cpp run failed" >&2
+  local floor_spec=()
+  [ -s "$work/crio-spec-$profile.json" ] && floor_spec=(--spec "$work/crio-spec-$profile.json")
+  "${bench[@]}" --runc-floor "$build_dir/test/fixtures/busybox-rootfs" --work "$state/runc-floor" \
+    "${floor_spec[@]}" --label "runc floor" >"$results" || echo "runc floor failed" >&2
+  cat "$ours" >>"$results"
+  "${bench[@]}" --endpoint "unix://$work/containerd.sock" --label "containerd 1.6" \
+    --image "$busybox_image" --pull "$pause_image" --log-root "$work/logs" \
+    --daemon-pid "$containerd_pid" >>"$results" || echo "containerd run failed" >&2
+  # The daemons' own account of any failure, before cleanup removes their logs.
+  if awk -F'\t' '$11 != 0 { bad = 1 } END { exit !bad }' "$results" ||
+    [ "$(wc -l <"$results")" -lt 4 ]; then
+    for log in crio containerd; do
+      echo "--- last lines of $log.log" >&2
+      tail -n 20 "$work/$log.log" >&2
+    done
+  fi
+
+  echo
+  echo "seccomp $profile:"
+  awk -F'\t' '
+    BEGIN {
+      printf "%-28s %17s %17s %17s %17s %9s %8s\n", "(ms, median/p99)", "CreateContainer",
+             "StartContainer", "create+start", "lifecycle", "peak RSS", "failures"
+    }
+    {
+      printf "%-28s %8s/%8s %8s/%8s %8s/%8s %8s/%8s %9s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8,
+             $9, $10 == "-" ? "-" : $10 " MiB", $11
+      median[$1] = $6
+    }
+    END {
+      ours = median["crio-cpp"]; floor = median["runc floor"]; other = median["containerd 1.6"]
+      pair = median["runc floor (create; start)"]
+      if (ours <= 0) exit
+      printf "create+start median, crio-cpp against:"
+      if (floor > 0) printf " runc floor %.2fx (target <= 1.3x),", ours / floor
+      if (pair > 0) printf " runc create; start %.2fx,", ours / pair
+      if (other > 0) printf " containerd %.2fx (target <= 0.5x)", ours / other
+      print ""
+    }' "$results"
+}
+
+# What the kubelet sends for a pod that names no profile (its default, without --seccomp-default),
+# then the RuntimeDefault every pod of the "restricted" Pod Security level asks for. Each runtime
+# applies its own default profile: CRI-O's (ours) has more rules than containerd's.
+series unconfined
+series runtime-default
+echo
+echo "runc floor: \`runc run -d\` of the bundle crio-cpp generated (its spec over the same rootfs;"
+echo "  pod namespaces joined from a holder process) for create+start, then \`runc delete -f\`;"
+echo "  (create; start): \`runc create\`, \`runc start\`, \`runc delete -f\`, the calls CRI needs."
+echo "lifecycle: create, start, status, stop (timeout 0), remove."

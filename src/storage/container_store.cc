@@ -99,17 +99,26 @@ absl::StatusOr<std::unique_ptr<ContainerStore>> ContainerStore::Open(
 }
 
 absl::StatusOr<std::vector<ContainerRecord>> ContainerStore::LoadLocked() {
-  absl::StatusOr<std::string> text = ReadFile(dir_ / "containers.json");
-  if (!text.ok()) {
-    if (absl::IsNotFound(text.status())) return std::vector<ContainerRecord>();
-    return text.status();
-  }
-  return ParseContainers(*text);
+  return cache_.Get([&]() -> absl::StatusOr<std::vector<ContainerRecord>> {
+    absl::StatusOr<std::string> text = ReadFile(dir_ / "containers.json");
+    if (!text.ok()) {
+      if (absl::IsNotFound(text.status())) return std::vector<ContainerRecord>();
+      return text.status();
+    }
+    return ParseContainers(*text);
+  });
 }
 
 absl::Status ContainerStore::SaveLocked(const std::vector<ContainerRecord>& containers) {
   if (auto status = lock_->Touch(); !status.ok()) return status;
-  return WriteFileAtomically(dir_ / "containers.json", SerializeContainers(containers), 0600);
+  absl::Status written =
+      WriteFileAtomically(dir_ / "containers.json", SerializeContainers(containers), 0600);
+  if (written.ok()) {
+    cache_.Store(containers);
+  } else {
+    cache_.Forget();
+  }
+  return written;
 }
 
 absl::StatusOr<ContainerRecord> ContainerStore::Create(ContainerRecord record) {

@@ -88,6 +88,9 @@ absl::Status LockFile::Touch() {
   }
   last_token_.assign(token, kTokenSize);
   seen_token_ = true;
+  absl::MutexLock generation_lock(&generation_mu_);
+  generation_token_.assign(token, kTokenSize);
+  ++generation_;
   return absl::OkStatus();
 }
 
@@ -105,6 +108,23 @@ absl::StatusOr<bool> LockFile::Modified() {
   seen_token_ = true;
   last_token_ = std::move(current);
   return modified;
+}
+
+absl::StatusOr<uint64_t> LockFile::Generation() {
+  char token[kTokenSize];
+  ssize_t n = ::pread(fd_.get(), token, kTokenSize, 0);
+  if (n < 0) {
+    return absl::InternalError(
+        StrCat("read lock file ", path_.string(), ": ", std::strerror(errno)));
+  }
+  std::string_view current(token, static_cast<size_t>(n));
+  absl::MutexLock lock(&generation_mu_);
+  // Generation 0 is never current: the first look always counts as a change.
+  if (generation_ == 0 || current != generation_token_) {
+    generation_token_.assign(current);
+    ++generation_;
+  }
+  return generation_;
 }
 
 }  // namespace crio::storage

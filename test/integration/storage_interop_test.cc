@@ -7,8 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "crio/common/subprocess.h"
 #include "crio/storage/layer_record.h"
+#include "crio/storage/layer_store.h"
 #include "crio/storage/lock_file.h"
 #include "process.h"
 #include "storage_tools.h"
@@ -103,6 +105,46 @@ TEST_F(StorageInteropTest, LockFilesExcludeTheToolAndSignalChanges) {
   EXPECT_EQ(created->exit_code, 0) << created->err;
   storage::SharedLock reading(**lock);
   EXPECT_TRUE(*(*lock)->Modified());
+}
+
+// Our stores keep what they parsed for as long as the lock file's token is the one they saw last:
+// the tool's writes must show up in an open store all the same, and ours in the tool.
+TEST_F(StorageInteropTest, AnOpenStoreSeesTheToolsWritesThroughItsCache) {
+  ASSERT_EQ(Tool({"layers"})->exit_code, 0);
+  absl::StatusOr<std::unique_ptr<storage::LayerStore>> store =
+      storage::LayerStore::Open({.root = root_, .runroot = runroot_});
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->List().ok());
+  EXPECT_TRUE((*store)->List()->empty());
+
+  absl::StatusOr<CommandResult> created = Tool({"create-layer"});
+  ASSERT_TRUE(created.ok());
+  ASSERT_EQ(created->exit_code, 0) << created->err;
+  std::string tool_layer(absl::StripAsciiWhitespace(created->out));
+  absl::StatusOr<std::vector<storage::LayerRecord>> seen = (*store)->List();
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ(seen->front().id, tool_layer);
+
+  absl::StatusOr<storage::LayerRecord> ours = (*store)->CreateEmpty(tool_layer, {"ours"});
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  EXPECT_THAT(Tool({"layers"})->out, ::testing::HasSubstr(ours->id));
+
+  // The token is the contract: a change to layers.json that comes without one is not looked at
+  // (nothing that follows containers/storage's protocol writes that way)...
+  {
+    std::ofstream rewritten(root_ / "overlay-layers" / "layers.json", std::ios::trunc);
+    rewritten << "[]";
+  }
+  EXPECT_EQ((*store)->List()->size(), 2u);
+  // ...and the next write that comes with one is read whole.
+  created = Tool({"create-layer"});
+  ASSERT_TRUE(created.ok());
+  ASSERT_EQ(created->exit_code, 0) << created->err;
+  seen = (*store)->List();
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ(seen->front().id, absl::StripAsciiWhitespace(created->out));
 }
 
 }  // namespace

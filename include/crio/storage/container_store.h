@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "crio/storage/lock_file.h"
+#include "crio/storage/record_cache.h"
 
 namespace crio::storage {
 
@@ -56,7 +57,10 @@ class ContainerStore {
   };
   ContainerStore(OpenTag, std::filesystem::path dir, std::filesystem::path run_dir,
                  std::unique_ptr<LockFile> lock)
-      : dir_(std::move(dir)), run_dir_(std::move(run_dir)), lock_(std::move(lock)) {}
+      : dir_(std::move(dir)),
+        run_dir_(std::move(run_dir)),
+        lock_(std::move(lock)),
+        cache_(*lock_) {}
 
  private:
   absl::StatusOr<std::vector<ContainerRecord>> LoadLocked();
@@ -65,6 +69,7 @@ class ContainerStore {
   std::filesystem::path dir_;      // <root>/overlay-containers
   std::filesystem::path run_dir_;  // <runroot>/overlay-containers
   std::unique_ptr<LockFile> lock_;
+  RecordCache<ContainerRecord> cache_;
 };
 
 }  // namespace crio::storage

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "crio/storage/lock_file.h"
+#include "crio/storage/record_cache.h"
 
 namespace crio::storage {
 
@@ -71,7 +72,7 @@ class ImageStore {
     explicit OpenTag() = default;
   };
   ImageStore(OpenTag, std::filesystem::path dir, std::unique_ptr<LockFile> lock)
-      : dir_(std::move(dir)), lock_(std::move(lock)) {}
+      : dir_(std::move(dir)), lock_(std::move(lock)), cache_(*lock_) {}
 
  private:
   absl::StatusOr<std::vector<ImageRecord>> LoadLocked();
@@ -79,6 +80,7 @@ class ImageStore {
 
   std::filesystem::path dir_;  // <root>/overlay-images
   std::unique_ptr<LockFile> lock_;
+  RecordCache<ImageRecord> cache_;
 };
 
 }  // namespace crio::storage

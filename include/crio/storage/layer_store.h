@@ -11,6 +11,7 @@
 #include "crio/storage/layer_apply.h"
 #include "crio/storage/layer_record.h"
 #include "crio/storage/lock_file.h"
+#include "crio/storage/record_cache.h"
 
 namespace crio::storage {
 
@@ -100,6 +101,7 @@ class LayerStore {
   std::filesystem::path mounts_json_;  // <runroot>/overlay-layers/mountpoints.json
   std::unique_ptr<LockFile> layers_lock_;
   std::unique_ptr<LockFile> mounts_lock_;
+  std::unique_ptr<RecordCache<LayerRecord>> layers_cache_;  // over layers_lock_
 };
 
 }  // namespace crio::storage

@@ -37,6 +37,11 @@ class LockFile {
   // The first call after Open reports a change.
   absl::StatusOr<bool> Modified();
 
+  // Holding either lock: a number that changes whenever the data may have changed since the
+  // previous call, through someone else's token or our own Touch. What a cache of the data was
+  // read at tells whether it is still current. Independent of Modified().
+  absl::StatusOr<uint64_t> Generation();
+
   const std::filesystem::path& path() const { return path_; }
 
   struct OpenTag {
@@ -58,6 +63,10 @@ class LockFile {
   // Guarded by holding the lock (either mode).
   std::string last_token_;
   bool seen_token_ = false;
+  // Several threads may hold the shared lock at once: the generation's state has its own mutex.
+  absl::Mutex generation_mu_;
+  std::string generation_token_ ABSL_GUARDED_BY(generation_mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(generation_mu_) = 0;
 };
 
 // Holds a LockFile exclusively for a scope.
