@@ -72,6 +72,7 @@ std::string SerializeContainer(const Container& container) {
     json["process_label"] = container.selinux.process;
     json["mount_label"] = container.selinux.mount;
   }
+  if (container.incomplete) json["incomplete"] = true;
   return json.dump(2);
 }
 
@@ -111,6 +112,7 @@ absl::StatusOr<Container> ParseContainer(const std::string& text) {
     container.idmapped_volumes = JsonField<std::vector<std::string>>(json, "idmapped_volumes");
     container.selinux.process = JsonField<std::string>(json, "process_label");
     container.selinux.mount = JsonField<std::string>(json, "mount_label");
+    container.incomplete = json.value("incomplete", false);
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(StrCat("container state: ", error.what()));
   }

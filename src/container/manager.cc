@@ -24,15 +24,10 @@
 #include "crio/sandbox/manager.h"
 #include "crio/storage/layer_record.h"
 #include "crio/storage/store.h"
+#include "entry.h"
 #include "idmapped_volumes.h"
 
 namespace crio::container {
-
-struct ContainerManager::Entry {
-  absl::Mutex mu;
-  Container container ABSL_GUARDED_BY(mu);
-  bool removed ABSL_GUARDED_BY(mu) = false;
-};
 
 namespace {
 
@@ -122,48 +117,6 @@ void ContainerManager::OnExit(const std::string& id) {
   }
   absl::MutexLock lock(&entry->mu);
   if (!entry->removed) Refresh(entry->container);
-}
-
-absl::Status ContainerManager::Recover() {
-  std::vector<std::shared_ptr<Entry>> restored;
-  for (const auto& dir : std::filesystem::directory_iterator(options_.state_dir)) {
-    if (!dir.is_directory()) continue;
-    absl::StatusOr<std::string> text = ReadFile(dir.path() / "container.json");
-    if (!text.ok()) continue;  // a creation that never finished
-    absl::StatusOr<Container> container = ParseContainer(*text);
-    if (!container.ok()) {
-      spdlog::error("Unreadable container state in {}: {}", dir.path().string(),
-                    container.status().message());
-      continue;
-    }
-    // After a reboot the runroot's mount counts are gone, and so are the image volume mounts
-    // counted there: giving them back later would take away another container's mount. The
-    // container's own rootfs, mounted until removal, tells whether the counts survived.
-    if (!container->image_volume_layers.empty()) {
-      absl::StatusOr<storage::ContainerRecord> record =
-          options_.store->containers().Get(container->id);
-      absl::StatusOr<int> rootfs_mounts =
-          record.ok() ? options_.store->layers().MountCount(record->layer) : absl::StatusOr<int>(0);
-      if (rootfs_mounts.ok() && *rootfs_mounts == 0) {
-        spdlog::info("container {}: its image volume mounts did not survive a reboot",
-                     container->id);
-        container->image_volume_layers.clear();
-        (void)SaveContainer(*container);
-      }
-    }
-    auto entry = std::make_shared<Entry>();
-    absl::MutexLock lock(&entry->mu);
-    entry->container = *std::move(container);
-    restored.push_back(std::move(entry));
-  }
-  absl::MutexLock lock(&mu_);
-  for (const auto& entry : restored) {
-    containers_[entry->container.id] = entry;
-    names_[entry->container.name] = entry->container.id;
-    if (options_.selinux != nullptr) options_.selinux->Hold(entry->container.selinux);
-  }
-  if (!restored.empty()) spdlog::info("Restored {} container(s)", restored.size());
-  return absl::OkStatus();
 }
 
 std::shared_ptr<ContainerManager::Entry> ContainerManager::Find(const std::string& id_or_prefix,
@@ -408,6 +361,10 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
     return written;
   }
 
+  // From here a crash leaves a runtime container: recovery finds this record and undoes it all.
+  container.incomplete = true;
+  if (absl::Status saved = SaveContainer(container); !saved.ok()) return saved;
+
   oci::CreateOptions create{.id = container.id,
                             .name = container.name,
                             .bundle = container.dir,
@@ -425,6 +382,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   }
   container.pid = *pid;
   container.state = ContainerState::kCreated;
+  container.incomplete = false;
   if (absl::Status saved = SaveContainer(container); !saved.ok()) {
     (void)(*runtime)->Kill(container.id, SIGKILL, true);
     (void)(*runtime)->Delete(container.id);

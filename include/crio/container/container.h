@@ -47,6 +47,9 @@ struct Container {
   std::vector<std::string> idmapped_volumes;
   // Its SELinux labels (empty: unlabeled); its level stays held while the container exists.
   oci::SelinuxLabels selinux;
+  // Set while CreateContainer is still running: a daemon that finds it so after a restart
+  // (its predecessor died halfway) removes whatever the creation had made.
+  bool incomplete = false;
 
   std::filesystem::path state_path() const { return dir / "container.json"; }
 };

@@ -130,6 +130,14 @@ class ContainerManager {
   };
   absl::StatusOr<RunningContainer> Running(const std::string& id);
   absl::Status Recover();
+  // Recovery: what a CreateContainer that never finished left behind (its predecessor died
+  // halfway) goes: the runtime's container, the monitor's cgroup, storage, mounts, directory.
+  void DiscardUnfinished(Container& container);
+  // The same for a directory without any state (the daemon died before the first write).
+  void DiscardUnfinished(const std::filesystem::path& dir);
+  // Recovery: storage containers this daemon made that no container or pod it knows owns (their
+  // state went with a reboot's tmpfs, or with a creation that never finished).
+  void RemoveOrphanedStorage();
   std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error);
   // Folds an exit the monitor recorded into the container's state (persisting it).
   void Refresh(Container& container);
