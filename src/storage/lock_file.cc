@@ -94,14 +94,20 @@ absl::Status LockFile::Touch() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> LockFile::Modified() {
+absl::StatusOr<std::string> LockFile::ReadToken() const {
   char token[kTokenSize];
   ssize_t n = ::pread(fd_.get(), token, kTokenSize, 0);
   if (n < 0) {
     return absl::InternalError(
         StrCat("read lock file ", path_.string(), ": ", std::strerror(errno)));
   }
-  std::string current(token, static_cast<size_t>(n));
+  return std::string(token, static_cast<size_t>(n));
+}
+
+absl::StatusOr<bool> LockFile::Modified() {
+  absl::StatusOr<std::string> read = ReadToken();
+  if (!read.ok()) return read.status();
+  std::string current = *std::move(read);
   // Like newer containers/storage, an unchanged short token (a lock file nobody wrote yet) is no
   // change; 1.43 reports every short read as one, which only costs it extra reloads.
   bool modified = !seen_token_ || current != last_token_;
@@ -111,17 +117,12 @@ absl::StatusOr<bool> LockFile::Modified() {
 }
 
 absl::StatusOr<uint64_t> LockFile::Generation() {
-  char token[kTokenSize];
-  ssize_t n = ::pread(fd_.get(), token, kTokenSize, 0);
-  if (n < 0) {
-    return absl::InternalError(
-        StrCat("read lock file ", path_.string(), ": ", std::strerror(errno)));
-  }
-  std::string_view current(token, static_cast<size_t>(n));
+  absl::StatusOr<std::string> current = ReadToken();
+  if (!current.ok()) return current.status();
   absl::MutexLock lock(&generation_mu_);
   // Generation 0 is never current: the first look always counts as a change.
-  if (generation_ == 0 || current != generation_token_) {
-    generation_token_.assign(current);
+  if (generation_ == 0 || *current != generation_token_) {
+    generation_token_ = *std::move(current);
     ++generation_;
   }
   return generation_;

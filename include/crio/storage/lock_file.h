@@ -52,6 +52,8 @@ class LockFile {
 
  private:
   void FcntlLock(short type);
+  // The token as the file holds it now (short or empty when nobody wrote one yet).
+  absl::StatusOr<std::string> ReadToken() const;
 
   std::filesystem::path path_;
   UniqueFd fd_;
