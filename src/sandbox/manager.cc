@@ -13,6 +13,7 @@
 #include "crio/oci/runtime_set.h"
 #include "crio/sandbox/infra.h"
 #include "crio/sandbox/pod_files.h"
+#include "crio/storage/store.h"
 #include "entry.h"
 
 namespace crio::sandbox {
@@ -47,13 +48,21 @@ absl::Status SandboxManager::Recover() {
     std::filesystem::path state = entry.path() / "sandbox.json";
     absl::StatusOr<std::string> text = ReadFile(state);
     if (!text.ok()) {
-      // A pod whose creation never finished leaves a directory without state; nothing to keep.
-      spdlog::warn("Ignoring {}: {}", entry.path().string(), text.status().message());
+      if (absl::IsNotFound(text.status())) {
+        // The first write comes right after the directory: nothing else was made yet.
+        spdlog::warn("Removing {}: a pod creation that did not finish", entry.path().string());
+        std::error_code ignored;
+        std::filesystem::remove_all(entry.path(), ignored);
+      }
       continue;
     }
     absl::StatusOr<Sandbox> sandbox = ParseSandbox(*text);
     if (!sandbox.ok()) {
       spdlog::error("Unreadable pod state {}: {}", state.string(), sandbox.status().message());
+      continue;
+    }
+    if (sandbox->incomplete) {
+      DiscardUnfinished(*sandbox);
       continue;
     }
     restored.push_back(*std::move(sandbox));
@@ -77,6 +86,36 @@ absl::Status SandboxManager::Recover() {
   }
   if (!sandboxes_.empty()) spdlog::info("Restored {} pod(s)", sandboxes_.size());
   return absl::OkStatus();
+}
+
+void SandboxManager::DiscardUnfinished(Sandbox& sandbox) {
+  spdlog::warn("Removing pod sandbox {} ({}): its creation did not finish", sandbox.id,
+               sandbox.name);
+  // The pause container has the pod's id; whether runc and storage got that far or not, asking
+  // them to remove it is safe.
+  if (absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(sandbox.runtime_handler);
+      runtime.ok()) {
+    (void)(*runtime)->Delete(sandbox.id);
+    (void)(*runtime)->RemoveMonitorCgroup(sandbox.id, sandbox.cgroup_parent);
+  }
+  options_.exits->Forget(sandbox.id);
+  if (absl::Status storage = options_.store->DeleteContainer(sandbox.id);
+      !storage.ok() && !absl::IsNotFound(storage)) {
+    spdlog::warn("pod {}: removing the pause container's storage: {}", sandbox.id,
+                 storage.message());
+  }
+  if (sandbox.network_attached) {
+    if (absl::Status detached = options_.cni->Detach(PodNetworkOf(sandbox)); !detached.ok()) {
+      spdlog::warn("pod {}: tearing down its network: {}", sandbox.id, detached.message());
+    }
+  }
+  if (sandbox.shm_mounted) (void)UnmountShm(sandbox.shm_path);
+  for (const std::filesystem::path* ns :
+       {&sandbox.net_ns, &sandbox.ipc_ns, &sandbox.uts_ns, &sandbox.user_ns}) {
+    if (!ns->empty()) (void)network::UnpinNamespace(*ns);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(sandbox.dir, ignored);
 }
 
 void SandboxManager::SetContainerHooks(PodHook stop_containers, PodHook remove_containers) {

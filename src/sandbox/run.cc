@@ -129,6 +129,11 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
     std::error_code ignored;
     std::filesystem::remove_all(sandbox.dir, ignored);
   });
+  // Written again at each step that makes something to undo, until the pod is complete.
+  sandbox.incomplete = true;
+  sandbox.state = SandboxState::kNotReady;
+  auto checkpoint = [&] { return SaveSandbox(sandbox); };
+  if (absl::Status saved = checkpoint(); !saved.ok()) return saved;
   if (!pod_config.log_directory().empty()) {
     std::filesystem::create_directories(pod_config.log_directory(), error);
     if (error) {
@@ -186,6 +191,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
   rollback.Add([paths = pinned->All()] {
     for (const auto& path : paths) (void)network::UnpinNamespace(path);
   });
+  if (absl::Status saved = checkpoint(); !saved.ok()) return saved;
   // Pods talk to themselves over localhost whatever the CNI chain does, as under CRI-O (whose
   // CNI library brings the loopback up for every pod).
   if (!sandbox.net_ns.empty()) {
@@ -237,6 +243,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
     }
     sandbox.shm_mounted = true;
     rollback.Add([&] { (void)UnmountShm(sandbox.shm_path); });
+    if (absl::Status saved = checkpoint(); !saved.ok()) return saved;
   }
 
   if (!shared.host_network) {
@@ -245,6 +252,10 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
         network::BandwidthFromAnnotations(pod.annotations);
     if (!bandwidth.ok()) return bandwidth.status();
     pod.bandwidth = *bandwidth;
+    // Before the ADD: one cut short leaves allocations that only a DEL gives back.
+    sandbox.network_attached = true;
+    if (absl::Status saved = checkpoint(); !saved.ok()) return saved;
+    sandbox.network_attached = false;
     absl::StatusOr<network::AttachResult> attached = options_.cni->Attach(pod);
     if (!attached.ok()) {
       return absl::Status(attached.status().code(), StrCat("setting up the pod network: ",
@@ -291,6 +302,7 @@ absl::StatusOr<std::string> SandboxManager::Run(const runtime::v1::PodSandboxCon
   }
 
   sandbox.state = SandboxState::kReady;
+  sandbox.incomplete = false;
   if (absl::Status saved = SaveSandbox(sandbox); !saved.ok()) return saved;
   {
     absl::MutexLock lock(&mu_);

@@ -74,6 +74,7 @@ std::string SerializeSandbox(const Sandbox& sandbox) {
     json["process_label"] = sandbox.selinux.process;
     json["mount_label"] = sandbox.selinux.mount;
   }
+  if (sandbox.incomplete) json["incomplete"] = true;
   if (sandbox.infra) {
     json["infra"] = {{"id", sandbox.infra->id},
                      {"pid", sandbox.infra->pid},
@@ -114,6 +115,7 @@ absl::StatusOr<Sandbox> ParseSandbox(const std::string& text) {
     sandbox.ips = JsonField<std::vector<std::string>>(json, "ips");
     sandbox.selinux.process = JsonField<std::string>(json, "process_label");
     sandbox.selinux.mount = JsonField<std::string>(json, "mount_label");
+    sandbox.incomplete = json.value("incomplete", false);
     if (auto infra = json.find("infra"); infra != json.end() && infra->is_object()) {
       InfraContainer container;
       container.id = JsonField<std::string>(*infra, "id");

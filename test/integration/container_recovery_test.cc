@@ -1,6 +1,8 @@
-// A daemon that died at the wrong moment, and the one that starts after it: what a creation cut
-// short had made is taken apart, and storage containers nothing owns any more go, while other
-// tools' containers in the same store stay. Real daemon, conmon, runc and containers-storage.
+// A daemon that died at the wrong moment, and the one that starts after it: what a container's
+// or a pod's creation cut short had made is taken apart, and storage containers nothing owns any
+// more go, while other tools' containers in the same store stay. Real daemon, conmon, runc and
+// containers-storage.
+
 // Before any system header: see the note on the Signal enum in proto/runtime/v1/api.proto.
 #include "pod_fixture.h"
 
@@ -134,6 +136,45 @@ TEST_F(ContainerRecoveryTest, StorageNothingOwnsGoesAndOtherToolsContainersStay)
   (void)RunCommand(ContainersStorageCommand(StorageRoot(),
                                             node_.daemon().dir().path() / "run-storage",
                                             {"delete-container", foreign_id}));
+}
+
+TEST_F(ContainerRecoveryTest, APodCreationCutShortIsTakenApartAtTheNextStart) {
+  // A shared PID namespace, so that the pod has a pause container (drop_infra_ctr).
+  runtime::v1::PodSandboxConfig config = node_.PodConfig("cut-short-pod");
+  config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
+      runtime::v1::POD);
+  std::string pod = node_.RunPod(config);
+  ASSERT_FALSE(pod.empty());
+  std::filesystem::path dir = node_.daemon().dir().path() / "run-storage" / "crio-pods" / pod;
+  nlohmann::json state = nlohmann::json::parse(ReadAll(dir / "sandbox.json"));
+  EXPECT_FALSE(state.contains("incomplete"));  // a finished creation says nothing
+  ASSERT_FALSE(state["ips"].empty());
+  std::filesystem::path lease = node_.ipam_dir() / "crio-test" / state["ips"][0].get<std::string>();
+  std::string net_ns = state["net_ns"];
+  int pause_pid = state["infra"]["pid"].get<int>();
+  ASSERT_TRUE(std::filesystem::exists(lease));
+  ASSERT_TRUE(std::filesystem::exists(net_ns));
+  ASSERT_TRUE(RuncKnows(pod));
+
+  // The daemon dies after the pause container started and before the pod's last write.
+  KillDaemon();
+  state["incomplete"] = true;
+  std::ofstream(dir / "sandbox.json", std::ios::trunc) << state.dump();
+  node_.daemon().Start();
+
+  runtime::v1::ListPodSandboxResponse pods;
+  ASSERT_TRUE(node_.daemon().runtime().ListPodSandbox(Context().get(), {}, &pods).ok());
+  for (const auto& listed : pods.items()) EXPECT_NE(listed.id(), pod);
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  EXPECT_FALSE(RuncKnows(pod));
+  EXPECT_TRUE(Eventually([&] { return !std::filesystem::exists(StrCat("/proc/", pause_pid)); }))
+      << "the pause process is still there";
+  EXPECT_FALSE(std::filesystem::exists(lease)) << "the CNI DEL did not give the address back";
+  EXPECT_FALSE(std::filesystem::exists(net_ns));
+  EXPECT_THAT(StorageContainers(), Not(HasSubstr(pod)));
+  // The fixture's pod, complete, is untouched.
+  std::string fresh = CreateAndStart(Config("still-works", {"sleep", "1000"}));
+  EXPECT_EQ(Exec(fresh, {"echo", "fine"}).stdout(), "fine\n");
 }
 
 }  // namespace

@@ -84,6 +84,9 @@ class SandboxManager {
 
  private:
   absl::Status Recover();
+  // Recovery: undoes what a RunPodSandbox cut short had made (pause container, network,
+  // shm, pinned namespaces, storage, directory), as far as its record tells.
+  void DiscardUnfinished(Sandbox& sandbox);
   std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error);
   absl::Status StopLocked(Sandbox& sandbox);
   bool InfraRunning(const Sandbox& sandbox);

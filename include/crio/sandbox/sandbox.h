@@ -56,6 +56,11 @@ struct Sandbox {
 
   std::optional<InfraContainer> infra;
 
+  // Set while RunPodSandbox is still running, whose record is written at each step that makes
+  // something to undo: a daemon that finds it so after a restart (its predecessor died halfway)
+  // undoes all of it. The infra container, when there is one, has the pod's id.
+  bool incomplete = false;
+
   bool host_network() const;
   bool host_ipc() const;
   bool host_pid() const;
