@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "crio/common/strings.h"
+
 namespace crio::testing {
 
 std::string CrioBinary() { return CRIO_BINARY; }
@@ -16,11 +18,17 @@ Daemon::Daemon(std::string config, std::vector<std::string> extra_args,
 }
 
 Daemon::~Daemon() {
-  if (process_ != nullptr && !process_->Wait(std::chrono::milliseconds(0))) {
+  if (Running()) {
     process_->Signal(SIGTERM);
     process_->Wait(std::chrono::seconds(15));
   }
   process_.reset();
+  // Whatever the daemon started for its containers (monitors, their containers) names its
+  // runroot: anything still running once the daemon is gone is a leak a node would suffer too.
+  std::vector<std::string> left = KillProcessesNaming(dir_.path());
+  if (!left.empty()) {
+    ADD_FAILURE() << "left running after the test (now killed):\n" << StrJoin(left, "\n");
+  }
   UnmountAllBelow(dir_.path());
 }
 

@@ -34,6 +34,8 @@ class Daemon {
   std::string endpoint() const { return "unix://" + socket().string(); }
   const TempDir& dir() const { return dir_; }
   Process& process() { return *process_; }
+  // Started, and not exited since.
+  bool Running() { return process_ != nullptr && !process_->Wait(std::chrono::milliseconds(0)); }
   std::string Log() const { return process_ ? process_->Output() : ""; }
 
   runtime::v1::RuntimeService::Stub& runtime() { return *runtime_; }

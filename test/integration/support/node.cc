@@ -74,8 +74,8 @@ TestNode::TestNode(NodeOptions options) : options_(std::move(options)) {
 }
 
 TestNode::~TestNode() {
-  if (daemon_ != nullptr && !::testing::Test::HasFatalFailure()) {
-    // Leave nothing behind for the next test: every pod goes.
+  if (daemon_ != nullptr && daemon_->Running()) {
+    // Leave nothing behind for the next test, after a failed one too: every pod goes.
     runtime::v1::ListPodSandboxResponse pods;
     if (daemon_->runtime().ListPodSandbox(Context().get(), {}, &pods).ok()) {
       for (const auto& pod : pods.items()) StopAndRemovePod(pod.id());
@@ -85,14 +85,29 @@ TestNode::~TestNode() {
   registry_.reset();
   (void)Run({"ip", "link", "delete", bridge_});
   UnmountAllBelow(dir_.path());
-  // The pod cgroup parents are the kubelet's to create and remove; here the test plays it.
+  // The pod cgroup parents are the kubelet's to create and remove; here the test plays it. What
+  // the daemon made below them (containers', monitors') must be gone with the pods.
+  std::vector<std::string> left;
   for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
     for (const std::string& parent : cgroup_parents_) {
-      std::filesystem::path dir = hierarchy.path() / parent.substr(1);
-      if (std::filesystem::is_directory(dir)) ::rmdir(dir.c_str());
-      std::filesystem::path unified = hierarchy.path() / "unified" / parent.substr(1);
-      if (std::filesystem::is_directory(unified)) ::rmdir(unified.c_str());
+      for (const std::filesystem::path& dir :
+           {hierarchy.path() / parent.substr(1), hierarchy.path() / "unified" / parent.substr(1)}) {
+        if (!std::filesystem::is_directory(dir)) continue;
+        std::vector<std::filesystem::path> below;
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ec)) {
+          if (entry.is_directory()) below.push_back(entry.path());
+        }
+        for (auto it = below.rbegin(); it != below.rend(); ++it) {
+          left.push_back(it->string());
+          ::rmdir(it->c_str());
+        }
+        ::rmdir(dir.c_str());
+      }
     }
+  }
+  if (!left.empty()) {
+    ADD_FAILURE() << "cgroups left below the pods' parents (now removed):\n" << StrJoin(left, "\n");
   }
 }
 

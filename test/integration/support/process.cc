@@ -6,14 +6,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "crio/common/reaper.h"
+#include "crio/common/strings.h"
 #include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
 
@@ -103,6 +107,61 @@ int UnmountAllBelow(const std::filesystem::path& dir) {
   }
   for (auto it = points.rbegin(); it != points.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
   return static_cast<int>(points.size());
+}
+
+namespace {
+
+std::string CommandLine(pid_t pid) {
+  std::string text = ReadAll(std::filesystem::path("/proc") / std::to_string(pid) / "cmdline");
+  std::replace(text.begin(), text.end(), '\0', ' ');
+  return text;
+}
+
+// The parent of each live process, from /proc/<pid>/stat (the field after the parenthesised name,
+// which may itself hold spaces and parentheses).
+std::map<pid_t, pid_t> Parents() {
+  std::map<pid_t, pid_t> parents;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = ReadAll(entry.path() / "stat");
+    size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    std::string state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    parents[static_cast<pid_t>(std::stoi(name))] = parent;
+  }
+  return parents;
+}
+
+}  // namespace
+
+std::vector<std::string> KillProcessesNaming(const std::filesystem::path& dir) {
+  std::map<pid_t, pid_t> parents = Parents();
+  std::vector<std::string> found;
+  std::set<pid_t> doomed;
+  for (const auto& [pid, parent] : parents) {
+    if (pid == ::getpid()) continue;
+    std::string command = CommandLine(pid);
+    if (command.find(dir.string() + "/") == std::string::npos &&
+        command.find(dir.string() + " ") == std::string::npos) {
+      continue;
+    }
+    found.push_back(StrCat(pid, ": ", command));
+    doomed.insert(pid);
+  }
+  // Children of the doomed too, transitively.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [pid, parent] : parents) {
+      if (doomed.contains(parent) && doomed.insert(pid).second) grew = true;
+    }
+  }
+  for (pid_t pid : doomed) ::kill(pid, SIGKILL);
+  return found;
 }
 
 TempDir::TempDir() {

@@ -80,6 +80,11 @@ std::string RandomHexId();
 // there were, so a test can assert that it left none.
 int UnmountAllBelow(const std::filesystem::path& dir);
 
+// Kills (SIGKILL) every process whose command line names `dir` or a path below it (a monitor
+// started for a bundle there, say), with its children (the container's init a monitor holds),
+// and returns what each was, one command line per entry, so a test can assert that it left none.
+std::vector<std::string> KillProcessesNaming(const std::filesystem::path& dir);
+
 // Polls `condition` every 10 ms until it holds or `timeout` passes.
 template <class Condition>
 bool Eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
