@@ -12,6 +12,7 @@
 
 #include "crio/common/atomic_file.h"
 #include "crio/common/log.h"
+#include "crio/common/mountinfo.h"
 #include "crio/common/strings.h"
 #include "crio/container/manager.h"
 #include "crio/oci/exit_watcher.h"
@@ -29,36 +30,17 @@ namespace {
 // store.
 constexpr std::string_view kCreatedBy = "crio-cpp";
 
-// /proc/self/mountinfo escapes space, tab, newline and backslash in paths as \ooo (octal).
-std::string UnescapeMountPath(std::string_view field) {
-  std::string path;
-  for (size_t i = 0; i < field.size(); ++i) {
-    auto octal = [&](size_t at) {
-      return at < field.size() && field[at] >= '0' && field[at] <= '7';
-    };
-    if (field[i] == '\\' && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
-      path.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
-                                       (field[i + 3] - '0')));
-      i += 3;
-      continue;
-    }
-    path.push_back(field[i]);
-  }
-  return path;
-}
-
 // Detaches every mount at or below `dir`, deepest first, so that removing the directory can never
 // reach into what is mounted there (a volume's idmapped clone, say).
 void DetachMountsBelow(const std::filesystem::path& dir) {
-  absl::StatusOr<std::string> mountinfo = ReadFile("/proc/self/mountinfo");
-  if (!mountinfo.ok()) return;
+  absl::StatusOr<std::vector<MountInfoEntry>> mounts = ReadMountInfo();
+  if (!mounts.ok()) return;
   std::string prefix = dir.string() + "/";
   std::vector<std::string> below;
-  for (std::string_view line : StrSplit(*mountinfo, '\n')) {
-    std::vector<std::string_view> fields = StrSplit(line, ' ');
-    if (fields.size() < 5) continue;
-    std::string point = UnescapeMountPath(fields[4]);
-    if (point == dir.string() || point.starts_with(prefix)) below.push_back(std::move(point));
+  for (MountInfoEntry& mount : *mounts) {
+    if (mount.mount_point == dir.string() || mount.mount_point.starts_with(prefix)) {
+      below.push_back(std::move(mount.mount_point));
+    }
   }
   std::sort(below.begin(), below.end(),
             [](const std::string& a, const std::string& b) { return a.size() > b.size(); });

@@ -6,10 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "crio/common/atomic_file.h"
+#include "crio/common/mountinfo.h"
 #include "crio/common/strings.h"
 #include "crio/common/unique_fd.h"
 
@@ -47,19 +46,12 @@ void InheritCpuset(const std::filesystem::path& dir) {
 
 std::vector<std::filesystem::path> CgroupHierarchies() {
   std::vector<std::filesystem::path> hierarchies;
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(mountinfo, line)) {
-    // "ID PARENT DEV ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS"
-    size_t separator = line.find(" - ");
-    if (separator == std::string::npos) continue;
-    std::istringstream before(line.substr(0, separator));
-    std::string id, parent, dev, root, point;
-    before >> id >> parent >> dev >> root >> point;
-    std::istringstream after(line.substr(separator + 3));
-    std::string type;
-    after >> type;
-    if (type == "cgroup" || type == "cgroup2") hierarchies.emplace_back(point);
+  absl::StatusOr<std::vector<MountInfoEntry>> mounts = ReadMountInfo();
+  if (!mounts.ok()) return hierarchies;
+  for (const MountInfoEntry& mount : *mounts) {
+    if (mount.fs_type == "cgroup" || mount.fs_type == "cgroup2") {
+      hierarchies.emplace_back(mount.mount_point);
+    }
   }
   return hierarchies;
 }

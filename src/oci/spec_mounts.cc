@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -18,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crio/common/mountinfo.h"
 #include "crio/common/strings.h"
 
 namespace crio::oci {
@@ -46,24 +46,6 @@ json PodFileMount(const std::string& destination, const std::string& source, boo
   return Mount(destination, "bind", source, options);
 }
 
-// Undoes the octal escapes (\040 for a space, ...) of /proc/*/mountinfo paths.
-std::string Unescape(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 3 < text.size()) {
-      std::string_view digits = text.substr(i + 1, 3);
-      if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; })) {
-        out.push_back(
-            static_cast<char>((digits[0] - '0') * 64 + (digits[1] - '0') * 8 + (digits[2] - '0')));
-        i += 3;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
-}
-
 bool IsBelow(const std::string& path, const std::string& mount_point) {
   if (mount_point == "/") return true;
   return path == mount_point ||
@@ -78,27 +60,21 @@ absl::Status CheckSourcePropagation(const fs::path& mountinfo, const std::string
   std::error_code ec;
   fs::path real = fs::canonical(host_path, ec);
   if (ec) return absl::InvalidArgumentError(StrCat("resolving ", host_path, ": ", ec.message()));
-  std::ifstream file(mountinfo);
-  if (!file) return absl::InternalError(StrCat("cannot read ", mountinfo.string()));
-  std::string best_point;
-  std::string best_optional;
-  bool found = false;
-  std::string line;
-  while (std::getline(file, line)) {
-    std::vector<std::string_view> fields = StrSplit(line, ' ', true);
-    auto separator = std::find(fields.begin(), fields.end(), "-");
-    if (fields.size() < 7 || separator == fields.end() || separator - fields.begin() < 6) continue;
-    std::string point = Unescape(fields[4]);
+  absl::StatusOr<std::vector<MountInfoEntry>> mounts = ReadMountInfo(mountinfo);
+  if (!mounts.ok()) return absl::InternalError(StrCat("cannot read ", mountinfo.string()));
+  const MountInfoEntry* best = nullptr;
+  for (const MountInfoEntry& mount : *mounts) {
     // Later lines are mounted on top of earlier ones, so ">=" keeps the visible one.
-    if (!IsBelow(real.string(), point) || (found && point.size() < best_point.size())) continue;
-    found = true;
-    best_point = point;
-    best_optional.clear();
-    for (auto it = fields.begin() + 6; it != separator; ++it) StrAppend(&best_optional, *it, " ");
+    if (!IsBelow(real.string(), mount.mount_point) ||
+        (best != nullptr && mount.mount_point.size() < best->mount_point.size())) {
+      continue;
+    }
+    best = &mount;
   }
-  if (!found) return absl::InternalError(StrCat("no mount holds ", real.string()));
-  bool shared = best_optional.find("shared:") != std::string::npos;
-  bool slave = best_optional.find("master:") != std::string::npos;
+  if (best == nullptr) return absl::InternalError(StrCat("no mount holds ", real.string()));
+  bool shared = best->optional_fields.find("shared:") != std::string::npos;
+  bool slave = best->optional_fields.find("master:") != std::string::npos;
+  const std::string& best_point = best->mount_point;
   if (need_shared && !shared) {
     return absl::FailedPreconditionError(
         StrCat("path ", host_path, " is mounted on ", best_point, " but it is not a shared mount"));
