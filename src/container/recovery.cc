@@ -13,7 +13,6 @@
 #include "crio/common/atomic_file.h"
 #include "crio/common/log.h"
 #include "crio/common/mountinfo.h"
-#include "crio/common/strings.h"
 #include "crio/container/manager.h"
 #include "crio/oci/exit_watcher.h"
 #include "crio/oci/runtime_set.h"
