@@ -1,6 +1,10 @@
 #include "crio/common/mountinfo.h"
 
+#include <sys/mount.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "crio/common/atomic_file.h"
 #include "crio/common/strings.h"
@@ -55,6 +59,28 @@ absl::StatusOr<std::vector<MountInfoEntry>> ReadMountInfo(const std::filesystem:
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
   return ParseMountInfo(*text);
+}
+
+absl::Status DetachMountsBelow(const std::filesystem::path& dir) {
+  absl::StatusOr<std::vector<MountInfoEntry>> mounts = ReadMountInfo();
+  if (!mounts.ok()) return mounts.status();
+  std::string prefix = dir.string() + "/";
+  std::vector<std::string> below;
+  for (MountInfoEntry& mount : *mounts) {
+    if (mount.mount_point == dir.string() || mount.mount_point.starts_with(prefix)) {
+      below.push_back(std::move(mount.mount_point));
+    }
+  }
+  std::sort(below.begin(), below.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  absl::Status result;
+  for (const std::string& point : below) {
+    if (::umount2(point.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT &&
+        result.ok()) {
+      result = absl::InternalError(StrCat("detaching ", point, ": ", std::strerror(errno)));
+    }
+  }
+  return result;
 }
 
 }  // namespace crio

@@ -11,6 +11,7 @@
 
 #include "crio/common/atomic_file.h"
 #include "crio/common/log.h"
+#include "crio/common/mountinfo.h"
 #include "crio/common/rollback.h"
 #include "crio/common/strings.h"
 #include "crio/common/subprocess.h"
@@ -253,9 +254,18 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
     return absl::InternalError(StrCat("creating ", container.dir.string(), ": ", error.message()));
   }
   rollback.Add([&] {
+    // Idmapped volume clones are attached below it: never remove what is still mounted there.
+    if (absl::Status detached = DetachMountsBelow(container.dir); !detached.ok()) {
+      spdlog::error("container {}: {}", container.id, detached.message());
+      return;
+    }
     std::error_code ignored;
     std::filesystem::remove_all(container.dir, ignored);
   });
+  // Written again as the creation makes more to undo, and complete at the end: a crash leaves a
+  // record the next daemon recognises and takes apart (src/container/recovery.cc).
+  container.incomplete = true;
+  if (absl::Status saved = SaveContainer(container); !saved.ok()) return saved;
   std::filesystem::create_directories(std::filesystem::path(container.log_path).parent_path(),
                                       error);
 
@@ -312,9 +322,9 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
     }
     container.image_volume_layers.push_back(mounted->layer_id);
     inputs.image_volume_sources[index] = mounted->path.string();
+    if (absl::Status saved = SaveContainer(container); !saved.ok()) return saved;
   }
-  // ID-mapped CRI mounts: detached before the container's directory goes (rollback or removal).
-  rollback.Add([&] { (void)DetachIdmappedVolumes(container.idmapped_volumes); });
+  // ID-mapped CRI mounts: attached below the container's directory, detached before it goes.
   absl::StatusOr<std::map<int, std::string>> idmapped =
       AttachIdmappedVolumes(config, *pod, container.dir, container.idmapped_volumes);
   if (!idmapped.ok()) return idmapped.status();
@@ -360,10 +370,6 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
       !written.ok()) {
     return written;
   }
-
-  // From here a crash leaves a runtime container: recovery finds this record and undoes it all.
-  container.incomplete = true;
-  if (absl::Status saved = SaveContainer(container); !saved.ok()) return saved;
 
   oci::CreateOptions create{.id = container.id,
                             .name = container.name,

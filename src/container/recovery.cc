@@ -19,7 +19,6 @@
 #include "crio/sandbox/manager.h"
 #include "crio/storage/store.h"
 #include "entry.h"
-#include "idmapped_volumes.h"
 
 namespace crio::container {
 namespace {
@@ -28,27 +27,6 @@ namespace {
 // pods' infra containers' too): what tells its containers apart from other tools' in a shared
 // store.
 constexpr std::string_view kCreatedBy = "crio-cpp";
-
-// Detaches every mount at or below `dir`, deepest first, so that removing the directory can never
-// reach into what is mounted there (a volume's idmapped clone, say).
-void DetachMountsBelow(const std::filesystem::path& dir) {
-  absl::StatusOr<std::vector<MountInfoEntry>> mounts = ReadMountInfo();
-  if (!mounts.ok()) return;
-  std::string prefix = dir.string() + "/";
-  std::vector<std::string> below;
-  for (MountInfoEntry& mount : *mounts) {
-    if (mount.mount_point == dir.string() || mount.mount_point.starts_with(prefix)) {
-      below.push_back(std::move(mount.mount_point));
-    }
-  }
-  std::sort(below.begin(), below.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  for (const std::string& point : below) {
-    if (::umount2(point.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
-      spdlog::warn("detaching {}: {}", point, std::strerror(errno));
-    }
-  }
-}
 
 bool CreatedByUs(const std::string& metadata) {
   nlohmann::json json = nlohmann::json::parse(metadata, nullptr, /*allow_exceptions=*/false);
@@ -63,7 +41,15 @@ absl::Status ContainerManager::Recover() {
     if (!dir.is_directory()) continue;
     absl::StatusOr<std::string> text = ReadFile(dir.path() / "container.json");
     if (!text.ok()) {
-      if (absl::IsNotFound(text.status())) DiscardUnfinished(dir.path());
+      if (absl::IsNotFound(text.status())) {
+        // The first write comes right after the directory: nothing else was made in it yet (the
+        // storage container goes with the orphans below).
+        spdlog::warn("Removing {}: a container creation that did not finish", dir.path().string());
+        if (DetachMountsBelow(dir.path()).ok()) {
+          std::error_code ignored;
+          std::filesystem::remove_all(dir.path(), ignored);
+        }
+      }
       continue;
     }
     absl::StatusOr<Container> container = ParseContainer(*text);
@@ -124,23 +110,13 @@ void ContainerManager::DiscardUnfinished(Container& container) {
       !storage.ok() && !absl::IsNotFound(storage)) {
     spdlog::warn("container {}: removing its storage: {}", container.id, storage.message());
   }
-  (void)DetachIdmappedVolumes(container.idmapped_volumes);
-  DetachMountsBelow(container.dir);
+  // Idmapped volume clones among them: never remove a directory something is still mounted in.
+  if (absl::Status detached = DetachMountsBelow(container.dir); !detached.ok()) {
+    spdlog::warn("container {}: {}", container.id, detached.message());
+    return;
+  }
   std::error_code ignored;
   std::filesystem::remove_all(container.dir, ignored);
-}
-
-void ContainerManager::DiscardUnfinished(const std::filesystem::path& dir) {
-  std::string id = dir.filename().string();
-  spdlog::warn("Removing {}: a container creation that did not finish", dir.string());
-  // No runtime container yet (its record comes first), but maybe storage and volume mounts.
-  if (absl::Status storage = options_.store->DeleteContainer(id);
-      !storage.ok() && !absl::IsNotFound(storage)) {
-    spdlog::warn("container {}: removing its storage: {}", id, storage.message());
-  }
-  DetachMountsBelow(dir);
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
 }
 
 void ContainerManager::RemoveOrphanedStorage() {
@@ -150,13 +126,15 @@ void ContainerManager::RemoveOrphanedStorage() {
     spdlog::warn("Listing storage containers: {}", records.status().message());
     return;
   }
+  // Whatever still has a state directory is owned, restored or not (an unreadable state is left
+  // for a person to look at, and so is its storage). A pod's infra container has the pod's id.
   std::set<std::string> owned;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [id, entry] : containers_) owned.insert(id);
-  }
-  for (const sandbox::Sandbox& pod : options_.sandboxes->List({})) {
-    if (pod.infra) owned.insert(pod.infra->id);
+  std::error_code ec;
+  for (const std::filesystem::path& state_dir :
+       {options_.state_dir, options_.sandboxes->state_dir()}) {
+    for (const auto& dir : std::filesystem::directory_iterator(state_dir, ec)) {
+      owned.insert(dir.path().filename().string());
+    }
   }
   for (const storage::ContainerRecord& record : *records) {
     if (owned.contains(record.id) || !CreatedByUs(record.metadata)) continue;

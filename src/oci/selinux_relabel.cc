@@ -49,11 +49,18 @@ std::string FileSelinuxLabel(const std::filesystem::path& path) {
 
 absl::Status RelabelPath(const std::filesystem::path& path, std::string_view label, bool shared) {
   if (label.empty()) return absl::OkStatus();
-  std::string normal = path.lexically_normal().string();
+  // What gets bind-mounted is where the host path leads, a symlink's target included: that is
+  // what is labeled, and what must not be a system directory.
+  std::error_code resolve_error;
+  std::filesystem::path resolved = std::filesystem::canonical(path, resolve_error);
+  if (resolve_error) resolved = path;
+  std::string normal = resolved.lexically_normal().string();
   while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
   bool is_protected = ProtectedPaths().contains(normal);
   if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    std::string home_path = std::filesystem::path(home).lexically_normal().string();
+    std::filesystem::path home_resolved = std::filesystem::canonical(home, resolve_error);
+    if (resolve_error) home_resolved = home;
+    std::string home_path = home_resolved.lexically_normal().string();
     while (home_path.size() > 1 && home_path.back() == '/') home_path.pop_back();
     is_protected = is_protected || normal == home_path;
   }

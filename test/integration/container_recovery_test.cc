@@ -177,5 +177,26 @@ TEST_F(ContainerRecoveryTest, APodCreationCutShortIsTakenApartAtTheNextStart) {
   EXPECT_EQ(Exec(fresh, {"echo", "fine"}).stdout(), "fine\n");
 }
 
+TEST_F(ContainerRecoveryTest, AnUnreadableStateKeepsItsStorage) {
+  std::string id = CreateAndStart(Config("unreadable", {"sleep", "1000"}));
+  KillDaemon();
+  std::ofstream(StateDir(id) / "container.json", std::ios::trunc) << "{not json";
+  node_.daemon().Start();
+
+  // Not restored, but not taken for an orphan either: a person looks at it.
+  EXPECT_THAT(ListedIds(), Not(::testing::Contains(id)));
+  EXPECT_TRUE(std::filesystem::exists(StateDir(id)));
+  EXPECT_THAT(StorageContainers(), HasSubstr(id));
+  EXPECT_TRUE(RuncKnows(id));
+  EXPECT_THAT(node_.daemon().Log(), HasSubstr("Unreadable container state"));
+  // What that person would do, so that the test leaves nothing behind.
+  ASSERT_EQ(crio::testing::Run({"runc", "--root", RuncRoot(), "delete", "-f", id}).exit_code, 0);
+  absl::StatusOr<CommandResult> deleted = RunCommand(ContainersStorageCommand(
+      StorageRoot(), node_.daemon().dir().path() / "run-storage", {"delete-container", id}));
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(deleted->exit_code, 0) << deleted->err;
+  std::filesystem::remove_all(StateDir(id));
+}
+
 }  // namespace
 }  // namespace crio::testing

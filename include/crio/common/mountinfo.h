@@ -24,4 +24,9 @@ std::vector<MountInfoEntry> ParseMountInfo(std::string_view text);
 absl::StatusOr<std::vector<MountInfoEntry>> ReadMountInfo(
     const std::filesystem::path& path = "/proc/self/mountinfo");
 
+// Detaches (MNT_DETACH) every mount of this namespace at or below `dir`, deepest first, so that
+// removing the directory next can never reach into what was mounted there (a volume, say). An
+// error when any of them stays.
+absl::Status DetachMountsBelow(const std::filesystem::path& dir);
+
 }  // namespace crio

@@ -133,8 +133,6 @@ class ContainerManager {
   // Recovery: what a CreateContainer that never finished left behind (its predecessor died
   // halfway) goes: the runtime's container, the monitor's cgroup, storage, mounts, directory.
   void DiscardUnfinished(Container& container);
-  // The same for a directory without any state (the daemon died before the first write).
-  void DiscardUnfinished(const std::filesystem::path& dir);
   // Recovery: storage containers this daemon made that no container or pod it knows owns (their
   // state went with a reboot's tmpfs, or with a creation that never finished).
   void RemoveOrphanedStorage();

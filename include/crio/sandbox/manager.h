@@ -73,6 +73,8 @@ class SandboxManager {
   // A connection to `port` on the loopback inside a ready pod's network namespace.
   absl::StatusOr<UniqueFd> DialPort(const std::string& id, int32_t port);
   std::vector<Sandbox> List(const SandboxFilter& filter);
+  // Where each pod's directory is (named by its id).
+  const std::filesystem::path& state_dir() const { return options_.state_dir; }
 
   // Called by Stop/Remove with the pod's id to stop/remove the pod's containers first (set by the
   // container layer once it exists).

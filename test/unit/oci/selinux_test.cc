@@ -266,6 +266,21 @@ TEST_F(RelabelTest, LabelsEverythingBelowWithoutFollowingSymlinks) {
   EXPECT_EQ(FileSelinuxLabel(dir_.path() / "outside" / "secret"), "");
 }
 
+TEST_F(RelabelTest, AHostPathThatIsASymlinkLabelsWhereItLeads) {
+  // The bind mount of such a path shows its target: that is what the container must be able to
+  // read, and what must not be a system directory.
+  fs::create_symlink(volume_, dir_.path() / "volume-link");
+  ASSERT_TRUE(RelabelPath(dir_.path() / "volume-link", label_, false).ok());
+  EXPECT_EQ(FileSelinuxLabel(volume_), label_);
+  EXPECT_EQ(FileSelinuxLabel(volume_ / "a" / "b" / "file"), label_);
+  EXPECT_EQ(FileSelinuxLabel(dir_.path() / "volume-link"), "");
+
+  fs::create_symlink("/usr", dir_.path() / "usr-link");
+  absl::Status status = RelabelPath(dir_.path() / "usr-link", label_, false);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("/usr is not allowed"));
+}
+
 TEST_F(RelabelTest, SharedLowersTheLevelToS0) {
   ASSERT_TRUE(RelabelPath(volume_ / "a" / "b" / "file", label_, true).ok());
   EXPECT_EQ(FileSelinuxLabel(volume_ / "a" / "b" / "file"),
