@@ -227,7 +227,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
 
   nlohmann::json metadata = {
       {"pod-name", pod->name}, {"pod-id", pod->id},      {"image-name", config.image().image()},
-      {"image-id", image->id}, {"name", container.name}, {"created-by", "crio-cpp"}};
+      {"image-id", image->id}, {"name", container.name}, {"created-by", storage::kCreatedByUs}};
   // The pod's labels with the container's options on top; the rootfs is mounted with its mount
   // label, so they are settled before the storage exists.
   const auto& security = config.linux().security_context();

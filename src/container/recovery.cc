@@ -23,14 +23,9 @@
 namespace crio::container {
 namespace {
 
-// The value the daemon writes as "created-by" into the metadata of its storage containers (the
-// pods' infra containers' too): what tells its containers apart from other tools' in a shared
-// store.
-constexpr std::string_view kCreatedBy = "crio-cpp";
-
 bool CreatedByUs(const std::string& metadata) {
   nlohmann::json json = nlohmann::json::parse(metadata, nullptr, /*allow_exceptions=*/false);
-  return json.is_object() && json.value("created-by", "") == kCreatedBy;
+  return json.is_object() && json.value("created-by", "") == storage::kCreatedByUs;
 }
 
 }  // namespace

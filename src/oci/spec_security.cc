@@ -359,12 +359,6 @@ HostLsm DetectHostLsm() {
   return lsm;
 }
 
-HostLsm EffectiveLsm(const SpecInputs& in) {
-  HostLsm lsm = in.lsm_probe ? in.lsm_probe() : DetectHostLsm();
-  lsm.selinux = lsm.selinux && in.selinux;
-  return lsm;
-}
-
 std::vector<std::string> DaemonBoundingCapabilities() {
   return CapabilityNames(BoundingSet()).get<std::vector<std::string>>();
 }

@@ -55,7 +55,7 @@ absl::Status StartInfraContainer(Sandbox& sandbox, const InfraDeps& deps) {
                              {"image-name", deps.config->image.pause_image},
                              {"image-id", *image_id},
                              {"name", StrCat("k8s_POD_", sandbox.name.substr(4))},
-                             {"created-by", "crio-cpp"}};
+                             {"created-by", storage::kCreatedByUs}};
   absl::StatusOr<storage::ContainerRecord> record =
       deps.store->CreateContainer(id, {StrCat("k8s_POD_", sandbox.name.substr(4))}, *image_id,
                                   metadata.dump(), sandbox.selinux.mount, sandbox.selinux.process);

@@ -99,26 +99,11 @@ absl::StatusOr<std::unique_ptr<ContainerStore>> ContainerStore::Open(
 }
 
 absl::StatusOr<std::vector<ContainerRecord>> ContainerStore::LoadLocked() {
-  return cache_.Get([&]() -> absl::StatusOr<std::vector<ContainerRecord>> {
-    absl::StatusOr<std::string> text = ReadFile(dir_ / "containers.json");
-    if (!text.ok()) {
-      if (absl::IsNotFound(text.status())) return std::vector<ContainerRecord>();
-      return text.status();
-    }
-    return ParseContainers(*text);
-  });
+  return cache_.Load(ParseContainers);
 }
 
 absl::Status ContainerStore::SaveLocked(const std::vector<ContainerRecord>& containers) {
-  if (auto status = lock_->Touch(); !status.ok()) return status;
-  absl::Status written =
-      WriteFileAtomically(dir_ / "containers.json", SerializeContainers(containers), 0600);
-  if (written.ok()) {
-    cache_.Store(containers);
-  } else {
-    cache_.Forget();
-  }
-  return written;
+  return cache_.Save(containers, SerializeContainers(containers));
 }
 
 absl::StatusOr<ContainerRecord> ContainerStore::Create(ContainerRecord record) {

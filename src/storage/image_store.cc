@@ -105,25 +105,11 @@ absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::filesyst
 }
 
 absl::StatusOr<std::vector<ImageRecord>> ImageStore::LoadLocked() {
-  return cache_.Get([&]() -> absl::StatusOr<std::vector<ImageRecord>> {
-    absl::StatusOr<std::string> text = ReadFile(dir_ / "images.json");
-    if (!text.ok()) {
-      if (absl::IsNotFound(text.status())) return std::vector<ImageRecord>();
-      return text.status();
-    }
-    return ParseImages(*text);
-  });
+  return cache_.Load(ParseImages);
 }
 
 absl::Status ImageStore::SaveLocked(const std::vector<ImageRecord>& images) {
-  if (auto status = lock_->Touch(); !status.ok()) return status;
-  absl::Status written = WriteFileAtomically(dir_ / "images.json", SerializeImages(images), 0600);
-  if (written.ok()) {
-    cache_.Store(images);
-  } else {
-    cache_.Forget();
-  }
-  return written;
+  return cache_.Save(images, SerializeImages(images));
 }
 
 absl::StatusOr<ImageRecord> ImageStore::Create(const std::string& id, const std::string& top_layer,

@@ -187,7 +187,8 @@ absl::StatusOr<std::unique_ptr<LayerStore>> LayerStore::Open(const StoreOptions&
   if (!mounts_lock.ok()) return mounts_lock.status();
   store->layers_lock_ = std::move(*layers_lock);
   store->mounts_lock_ = std::move(*mounts_lock);
-  store->layers_cache_ = std::make_unique<RecordCache<LayerRecord>>(*store->layers_lock_);
+  store->layers_cache_ =
+      std::make_unique<RecordCache<LayerRecord>>(*store->layers_lock_, store->layers_json_);
   {
     ExclusiveLock lock(*store->mounts_lock_);
     if (auto status = MakePrivateMount(store->home_); !status.ok()) return status;
@@ -202,31 +203,19 @@ absl::StatusOr<std::unique_ptr<LayerStore>> LayerStore::Open(const StoreOptions&
 }
 
 absl::StatusOr<std::vector<LayerRecord>> LayerStore::LoadLocked() {
-  return layers_cache_->Get([&]() -> absl::StatusOr<std::vector<LayerRecord>> {
-    absl::StatusOr<std::string> text = ReadFile(layers_json_);
-    if (!text.ok()) {
-      if (absl::IsNotFound(text.status())) return std::vector<LayerRecord>();
-      return text.status();
-    }
-    absl::StatusOr<std::vector<LayerRecord>> layers = ParseLayers(*text);
-    if (!layers.ok()) {
-      return absl::DataLossError(
-          StrCat(layers_json_.string(), ": ", View(layers.status().message())));
-    }
-    return layers;
-  });
+  return layers_cache_->Load(
+      [&](std::string_view text) -> absl::StatusOr<std::vector<LayerRecord>> {
+        absl::StatusOr<std::vector<LayerRecord>> layers = ParseLayers(text);
+        if (!layers.ok()) {
+          return absl::DataLossError(
+              StrCat(layers_json_.string(), ": ", View(layers.status().message())));
+        }
+        return layers;
+      });
 }
 
 absl::Status LayerStore::SaveLocked(const std::vector<LayerRecord>& layers) {
-  // The token first: a writer that dies before the data is written still makes readers reload.
-  if (auto status = layers_lock_->Touch(); !status.ok()) return status;
-  absl::Status written = WriteFileAtomically(layers_json_, SerializeLayers(layers), 0600);
-  if (written.ok()) {
-    layers_cache_->Store(layers);
-  } else {
-    layers_cache_->Forget();
-  }
-  return written;
+  return layers_cache_->Save(layers, SerializeLayers(layers));
 }
 
 absl::Status LayerStore::RemoveIncompleteLocked(std::vector<LayerRecord>& layers) {

@@ -127,10 +127,6 @@ struct SpecInputs {
   std::filesystem::path host_dev = "/dev";                   // scanned for privileged containers
 };
 
-// The security modules a container's spec uses: the host's, SELinux only when crio.conf's
-// selinux asks for it. in.lsm_probe (tests) stands in for the host.
-HostLsm EffectiveLsm(const SpecInputs& in);
-
 struct GeneratedSpec {
   std::string json;                // config.json
   std::vector<std::string> notes;  // what was adjusted or ignored, for the caller's log

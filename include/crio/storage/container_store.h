@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,10 @@
 #include "crio/storage/record_cache.h"
 
 namespace crio::storage {
+
+// The "created-by" value in the metadata of the storage containers this daemon makes (its pods'
+// infra containers too): what tells them apart from other tools' in a shared store.
+inline constexpr std::string_view kCreatedByUs = "crio-cpp";
 
 // One entry of overlay-containers/containers.json, as containers/storage 1.43 writes it.
 struct ContainerRecord {
@@ -60,7 +65,7 @@ class ContainerStore {
       : dir_(std::move(dir)),
         run_dir_(std::move(run_dir)),
         lock_(std::move(lock)),
-        cache_(*lock_) {}
+        cache_(*lock_, dir_ / "containers.json") {}
 
  private:
   absl::StatusOr<std::vector<ContainerRecord>> LoadLocked();

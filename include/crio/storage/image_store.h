@@ -72,7 +72,7 @@ class ImageStore {
     explicit OpenTag() = default;
   };
   ImageStore(OpenTag, std::filesystem::path dir, std::unique_ptr<LockFile> lock)
-      : dir_(std::move(dir)), lock_(std::move(lock)), cache_(*lock_) {}
+      : dir_(std::move(dir)), lock_(std::move(lock)), cache_(*lock_, dir_ / "images.json") {}
 
  private:
   absl::StatusOr<std::vector<ImageRecord>> LoadLocked();
