@@ -395,7 +395,9 @@ absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::stri
   AddSelinux(in, host, spec, notes);
 
   // procMount Unmasked: the kubelet sends both lists empty, and Kubernetes allows it only in a
-  // pod with a user namespace of its own. Clients that send nothing (crictl) get the defaults.
+  // pod with a user namespace of its own (an empty list and none are the same on the wire). So in
+  // such a pod no lists means unmasked, from any client; elsewhere a client that sends none
+  // (crictl) gets the default lists.
   bool unmasked =
       !in.pod.user_ns.empty() && sc.masked_paths_size() == 0 && sc.readonly_paths_size() == 0;
   if (unmasked && !sc.privileged()) {
