@@ -117,8 +117,9 @@ std::vector<ConfigOption> BuildConfigOptions() {
        "Host devices added to every container (host:container:permissions).",
        FIELD(runtime.additional_devices), kRestart, kNo, {}, Check::kNone, "additional-devices"},
       {"crio.runtime", "cdi_spec_dirs", Strings{"/etc/cdi", "/var/run/cdi"},
-       "Directories of Container Device Interface specs.", FIELD(runtime.cdi_spec_dirs), kLive,
-       kNo, {}, Check::kNone, "cdi-spec-dirs"},
+       "Directories of Container Device Interface specs (*.json, *.yaml); a later directory's "
+       "device wins over an earlier one's.", FIELD(runtime.cdi_spec_dirs), kLive, kYes, {},
+       Check::kNone, "cdi-spec-dirs"},
       {"crio.runtime", "device_ownership_from_security_context", false,
        "Give devices the container's run_as_user/run_as_group instead of the host's owner.",
        FIELD(runtime.device_ownership_from_security_context), kRestart, kNo, {}, Check::kNone,

@@ -361,6 +361,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   inputs.selinux = settings->runtime.selinux;
   inputs.selinux_labels = *labels;
   inputs.hooks = hooks_.Get(settings->runtime.hooks_dir);
+  inputs.cdi_spec_dirs = settings->runtime.cdi_spec_dirs;
   absl::StatusOr<oci::GeneratedSpec> spec = oci::GenerateContainerSpec(inputs);
   if (!spec.ok()) return spec.status();
   container.notes = spec->notes;

@@ -6,10 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "crio/common/host.h"
 #include "crio/common/strings.h"
+#include "crio/oci/cdi.h"
 #include "crio/oci/hooks.h"
 
 namespace crio::oci {
@@ -242,6 +244,26 @@ std::string CgroupsPath(const std::string& cgroup_parent, const std::string& id,
   return StrCat(parent == "/" ? "" : parent, "/crio-", id);
 }
 
+namespace {
+
+absl::Status AddCdiDevices(const SpecInputs& in, json& spec, std::vector<std::string>& notes) {
+  absl::StatusOr<std::vector<std::string>> requested = RequestedCdiDevices(*in.config);
+  if (!requested.ok()) return requested.status();
+  if (requested->empty()) return absl::OkStatus();
+  // Read for every container that asks, so that a driver's freshly written spec counts at once.
+  CdiCatalog catalog = LoadCdiSpecDirectories(
+      std::vector<std::filesystem::path>(in.cdi_spec_dirs.begin(), in.cdi_spec_dirs.end()));
+  // A broken file of one vendor must not keep another vendor's devices from containers.
+  for (const std::string& error : catalog.errors) spdlog::warn("CDI spec skipped: {}", error);
+  if (absl::Status s = InjectCdiDevices(catalog, *requested, spec); !s.ok()) {
+    return absl::Status(s.code(), StrCat("CDI device injection failed: ", s.message()));
+  }
+  notes.push_back(StrCat("CDI devices: ", StrJoin(*requested, ", ")));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<GeneratedSpec> GenerateContainerSpec(const SpecInputs& in) {
   if (in.config == nullptr || in.pod_config == nullptr) {
     return absl::InvalidArgumentError("container spec: the container and pod configs are required");
@@ -337,6 +359,8 @@ absl::StatusOr<GeneratedSpec> GenerateContainerSpec(const SpecInputs& in) {
     std::vector<std::string> matched = AddMatchingHooks(*in.hooks, spec, config.mounts_size() > 0);
     if (!matched.empty()) out.notes.push_back(StrCat("OCI hooks: ", StrJoin(matched, ", ")));
   }
+  // CDI after the hooks, as CRI-O: a device's own hooks follow those of hooks_dir.
+  if (absl::Status s = AddCdiDevices(in, spec, out.notes); !s.ok()) return s;
 
   out.json = spec.dump(2);
   return out;

@@ -414,10 +414,6 @@ absl::Status AddDevices(const SpecInputs& in, json& spec) {
     rules = DefaultDeviceRules();
   }
 
-  // Dropping them would start a container without the hardware it was scheduled for.
-  if (in.config->cdi_devices_size() > 0) {
-    return absl::UnimplementedError("CDI devices are not supported yet");
-  }
   for (const auto& device : in.config->devices()) {
     std::string access = device.permissions().empty() ? "rwm" : device.permissions();
     if (access.find_first_not_of("rwm") != std::string::npos) {

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -21,6 +22,7 @@
 namespace crio::testing {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 nlohmann::json VerboseInfo(Daemon& daemon, const std::string& id) {
@@ -277,6 +279,121 @@ TEST_F(PrivilegedSeccompTest, PrivilegedContainersGetTheProfile) {
   // The unprivileged container asked for nothing and gets nothing.
   EXPECT_EQ(Exec(plain, {"grep", "Seccomp:", "/proc/self/status"}).stdout(), "Seccomp:\t0\n");
   EXPECT_EQ(Exec(plain, {"chmod", "777", "/tmp"}).exit_code(), 0);
+}
+
+// cdi_spec_dirs: devices a CDI spec file describes, asked for through the CRI field and the
+// cdi.k8s.io annotations, with what the container then sees. /dev/loop-control stands in for a
+// vendor's device: it is not among the nodes every container may open, so opening it shows
+// that the device cgroup rule came through.
+struct CdiDirHolder {
+  TempDir etc_cdi;
+  TempDir run_cdi;
+  TempDir driver;
+};
+
+class CdiTest : protected CdiDirHolder, public PodFixture {
+ protected:
+  CdiTest() : PodFixture(Options(*this)) {}
+  static NodeOptions Options(CdiDirHolder& holder) {
+    holder.driver.Write("libvendor.so", "vendor library");
+    holder.etc_cdi.Write("vendor.yaml", StrCat(R"(cdiVersion: 0.6.0
+kind: test.crio.io/loop
+containerEdits:
+  env: [VENDOR_DRIVER=1]
+devices:
+  - name: control
+    containerEdits:
+      env: [LOOP_DEVICE=control]
+      deviceNodes:
+        - path: /dev/vendor-loop
+          hostPath: /dev/loop-control
+          permissions: rw
+          fileMode: 0640
+      mounts:
+        - hostPath: )",
+                                               holder.driver.path().string(), R"(
+          containerPath: /usr/lib/vendor
+          options: [ro, rbind]
+  - name: missing
+    containerEdits:
+      deviceNodes:
+        - path: /dev/vendor-missing
+          hostPath: /dev/no-such-device
+)"));
+    // The higher-priority directory adds a device of another kind, in JSON, and a broken file
+    // that must not cost the others their devices.
+    holder.run_cdi.Write("other.json", R"({"cdiVersion": "0.7.0", "kind": "test.crio.io/null",
+      "devices": [{"name": "0", "containerEdits": {
+        "deviceNodes": [{"path": "/dev/vendor-null", "hostPath": "/dev/null"}],
+        "additionalGids": [4242]}}]})");
+    holder.run_cdi.Write("broken.yaml", "cdiVersion: [\n");
+    return NodeOptions{.extra_args = {StrCat("--cdi-spec-dirs=", holder.etc_cdi.path().string()),
+                                      StrCat("--cdi-spec-dirs=", holder.run_cdi.path().string())}};
+  }
+};
+
+TEST_F(CdiTest, RequestedDevicesAreInjectedWithTheirEdits) {
+  runtime::v1::ContainerConfig config = Config("gpu", {"sleep", "1000"});
+  config.add_cdi_devices()->set_name("test.crio.io/loop=control");
+  (*config.mutable_annotations())["cdi.k8s.io/extra"] = "test.crio.io/null=0";
+  std::string id = CreateAndStart(config);
+  // Without a device rule of its own a container may not open this node.
+  std::string plain = CreateAndStart(Config("plain", {"sleep", "1000"}));
+  ASSERT_TRUE(::access("/dev/loop-control", F_OK) == 0) << "this host has no /dev/loop-control";
+
+  runtime::v1::ExecSyncResponse listing =
+      Exec(id, {"ls", "-ln", "/dev/vendor-loop", "/dev/vendor-null"});
+  EXPECT_THAT(listing.stdout(), HasSubstr("crw-r-----"));  // fileMode 0640, from the YAML
+  EXPECT_THAT(listing.stdout(), ContainsRegex("10, 237 [^/]*/dev/vendor-loop"));
+  EXPECT_THAT(listing.stdout(), ContainsRegex("1, +3 [^/]*/dev/vendor-null"));
+  EXPECT_EQ(Exec(id, {"sh", "-c", "exec 3<>/dev/vendor-loop && echo opened"}).stdout(), "opened\n");
+  EXPECT_EQ(Exec(id, {"sh", "-c", "echo x > /dev/vendor-null && echo written"}).stdout(),
+            "written\n");
+  EXPECT_EQ(Exec(id, {"sh", "-c", "echo $VENDOR_DRIVER $LOOP_DEVICE"}).stdout(), "1 control\n");
+  EXPECT_EQ(Exec(id, {"cat", "/usr/lib/vendor/libvendor.so"}).stdout(), "vendor library");
+  runtime::v1::ExecSyncResponse write = Exec(id, {"touch", "/usr/lib/vendor/x"});
+  EXPECT_NE(write.exit_code(), 0);
+  EXPECT_THAT(write.stderr(), HasSubstr("Read-only file system"));
+  EXPECT_THAT(Exec(id, {"id", "-G"}).stdout(), HasSubstr("4242"));
+
+  runtime::v1::ExecSyncResponse refused =
+      Exec(plain, {"sh", "-c", "mknod /tmp/loop c 10 237 && exec 3<>/tmp/loop"});
+  EXPECT_NE(refused.exit_code(), 0);
+  EXPECT_THAT(refused.stderr(), HasSubstr("Operation not permitted"));
+  EXPECT_EQ(Exec(plain, {"sh", "-c", "echo ${VENDOR_DRIVER:-unset}"}).stdout(), "unset\n");
+  EXPECT_THAT(node_.daemon().Log(), HasSubstr("broken.yaml"));
+}
+
+TEST_F(CdiTest, AnUnresolvableOrAbsentDeviceFailsTheCreation) {
+  std::string id;
+  runtime::v1::ContainerConfig unknown = Config("unknown", {"sleep", "1000"});
+  unknown.add_cdi_devices()->set_name("test.crio.io/loop=nine");
+  grpc::Status status = TryCreate(unknown, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("CDI device injection failed: unresolvable CDI devices "
+                        "test.crio.io/loop=nine"));
+
+  runtime::v1::ContainerConfig absent = Config("absent", {"sleep", "1000"});
+  absent.add_cdi_devices()->set_name("test.crio.io/loop=missing");
+  status = TryCreate(absent, &id);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("failed to stat CDI host device \"/dev/no-such-device\""));
+
+  runtime::v1::ContainerConfig malformed = Config("malformed", {"sleep", "1000"});
+  (*malformed.mutable_annotations())["cdi.k8s.io/gpu"] = "loop-control";
+  status = TryCreate(malformed, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("unqualified device \"loop-control\""));
+
+  // Nothing of the refused containers is left; the names are free again.
+  runtime::v1::ListContainersRequest request;
+  runtime::v1::ListContainersResponse response;
+  ASSERT_TRUE(node_.daemon().runtime().ListContainers(Context().get(), request, &response).ok());
+  EXPECT_EQ(response.containers_size(), 0);
+  unknown.clear_cdi_devices();
+  EXPECT_TRUE(TryCreate(unknown, &id).ok());
 }
 
 // selinux = true on a host without SELinux (this one): labeling is skipped cleanly, as in CRI-O,

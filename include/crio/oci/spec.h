@@ -118,6 +118,9 @@ struct SpecInputs {
   // The container's labels (ContainerSelinuxLabels of its pod's); empty when it runs unlabeled.
   // The mount label also relabels the CRI mounts that ask for it.
   SelinuxLabels selinux_labels;
+  // cdi_spec_dirs: where the CDI devices a container asks for are described, lowest priority
+  // first.
+  std::vector<std::string> cdi_spec_dirs;
   // hooks_dir's definitions; the matching ones go into spec.hooks. Null means none.
   std::shared_ptr<const std::vector<HookDefinition>> hooks;
 
