@@ -293,6 +293,11 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
                                                          : container.runtime_handler);
       handler != settings->runtime.runtimes.end()) {
     inputs.privileged_without_host_devices = handler->second.privileged_without_host_devices;
+    for (const std::string& allowed : handler->second.allowed_annotations) {
+      if (allowed == oci::kDevicesAnnotation || allowed == oci::kLegacyDevicesAnnotation) {
+        inputs.devices_annotation_allowed = true;
+      }
+    }
     inputs.seccomp_profile_path = handler->second.seccomp_profile.empty()
                                       ? settings->runtime.seccomp_profile
                                       : handler->second.seccomp_profile;
@@ -362,6 +367,10 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   inputs.selinux_labels = *labels;
   inputs.hooks = hooks_.Get(settings->runtime.hooks_dir);
   inputs.cdi_spec_dirs = settings->runtime.cdi_spec_dirs;
+  inputs.additional_devices = settings->runtime.additional_devices;
+  inputs.allowed_devices = settings->runtime.allowed_devices;
+  inputs.device_ownership_from_security_context =
+      settings->runtime.device_ownership_from_security_context;
   absl::StatusOr<oci::GeneratedSpec> spec = oci::GenerateContainerSpec(inputs);
   if (!spec.ok()) return spec.status();
   container.notes = spec->notes;

@@ -77,6 +77,10 @@ absl::Status CheckHost(const config::Config& config) {
       !status.ok()) {
     return status;
   }
+  // As CRI-O: a device every container is to get must be there when the daemon starts.
+  if (auto status = oci::CheckAdditionalDevices(config.runtime.additional_devices); !status.ok()) {
+    return status;
+  }
   return oci::CheckHandlers(config);
 }
 

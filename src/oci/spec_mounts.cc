@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_split.h"
 #include "crio/common/mountinfo.h"
 #include "crio/common/strings.h"
 
@@ -147,6 +149,67 @@ bool NodeOf(const std::string& host_path, const std::string& container_path, boo
   node->uid = st.st_uid;
   node->gid = st.st_gid;
   return true;
+}
+
+// A device of crio.conf's additional_devices or of the devices annotation:
+// HOST[:CONTAINER][:PERMISSIONS], where the middle part may be the permissions instead.
+struct ConfiguredDevice {
+  std::optional<DeviceNode> node;  // none for an empty entry, which is skipped
+  std::string access = "rwm";
+};
+
+bool IsDeviceMode(std::string_view mode) {
+  if (mode.empty() || mode.size() > 3) return false;
+  std::set<char> seen;
+  for (char c : mode) {
+    if ((c != 'r' && c != 'w' && c != 'm') || !seen.insert(c).second) return false;
+  }
+  return true;
+}
+
+// `allowed`: the host paths the entry may name (the annotation's allowed_devices); null for
+// crio.conf's own list, which the administrator wrote.
+absl::StatusOr<ConfiguredDevice> ParseConfiguredDevice(const std::string& entry,
+                                                       const std::vector<std::string>* allowed) {
+  ConfiguredDevice device;
+  if (entry.empty()) return device;
+  std::vector<std::string> parts = absl::StrSplit(entry, ':');
+  if (parts.size() > 3) {
+    return absl::InvalidArgumentError(StrCat("invalid device specification: ", entry));
+  }
+  std::string host = parts[0];
+  std::string container;
+  if (parts.size() == 3) {
+    if (!IsDeviceMode(parts[2])) {
+      return absl::InvalidArgumentError(StrCat("invalid device mode: ", parts[2]));
+    }
+    device.access = parts[2];
+  }
+  if (parts.size() >= 2) {
+    if (IsDeviceMode(parts[1])) {
+      device.access = parts[1];
+    } else if (!parts[1].empty() && parts[1][0] != '/') {
+      return absl::InvalidArgumentError(StrCat("invalid device mode: ", parts[1]));
+    } else {
+      container = parts[1];
+    }
+  }
+  if (container.empty()) container = host;
+  if (allowed != nullptr && std::find(allowed->begin(), allowed->end(), host) == allowed->end()) {
+    return absl::PermissionDeniedError(
+        StrCat("device ", host, " is specified but is not in allowed_devices"));
+  }
+  if (!container.starts_with("/dev/")) {
+    return absl::InvalidArgumentError(
+        StrCat("invalid device destination ", container, ": not below /dev"));
+  }
+  DeviceNode node;
+  // Not followed: a symlink is not the device node it names, as in CRI-O.
+  if (!NodeOf(host, container, /*follow=*/false, &node)) {
+    return absl::InvalidArgumentError(StrCat(host, " is not a valid device"));
+  }
+  device.node = node;
+  return device;
 }
 
 // Every device node below `host_dir`, as `container_dir` + the same relative path. Symlinks are
@@ -413,6 +476,41 @@ absl::Status AddDevices(const SpecInputs& in, json& spec) {
   } else {
     rules = DefaultDeviceRules();
   }
+  // A later node for the same container path replaces the earlier one (a host device, say).
+  auto add_node = [&](const DeviceNode& node, const std::string& access) {
+    rules.push_back(DeviceRule(true, access, node.type == 'c' ? "c" : "b", node.major, node.minor));
+    nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
+                               [&](const DeviceNode& n) { return n.path == node.path; }),
+                nodes.end());
+    nodes.push_back(node);
+  };
+
+  // crio.conf's additional_devices, then the pod's devices annotation where the runtime handler
+  // allows it, as CRI-O orders them; the CRI's own devices come after.
+  for (const std::string& entry : in.additional_devices) {
+    absl::StatusOr<ConfiguredDevice> device = ParseConfiguredDevice(entry, nullptr);
+    if (!device.ok()) {
+      return absl::Status(device.status().code(),
+                          StrCat("additional_devices: ", device.status().message()));
+    }
+    if (device->node) add_node(*device->node, device->access);
+  }
+  if (in.devices_annotation_allowed && in.pod_config != nullptr) {
+    const auto& annotations = in.pod_config->annotations();
+    auto value = annotations.find(std::string(kDevicesAnnotation));
+    if (value == annotations.end()) value = annotations.find(std::string(kLegacyDevicesAnnotation));
+    if (value != annotations.end()) {
+      for (absl::string_view entry : absl::StrSplit(value->second, ',')) {
+        absl::StatusOr<ConfiguredDevice> device =
+            ParseConfiguredDevice(std::string(entry.data(), entry.size()), &in.allowed_devices);
+        if (!device.ok()) {
+          return absl::Status(device.status().code(),
+                              StrCat("annotation ", value->first, ": ", device.status().message()));
+        }
+        if (device->node) add_node(*device->node, device->access);
+      }
+    }
+  }
 
   for (const auto& device : in.config->devices()) {
     std::string access = device.permissions().empty() ? "rwm" : device.permissions();
@@ -442,14 +540,18 @@ absl::Status AddDevices(const SpecInputs& in, json& spec) {
       }
       found.push_back(node);
     }
-    for (const auto& node : found) {
-      rules.push_back(
-          DeviceRule(true, access, node.type == 'c' ? "c" : "b", node.major, node.minor));
-      // A later request for the same path replaces the earlier node (a host device, say).
-      nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
-                                 [&](const DeviceNode& n) { return n.path == node.path; }),
-                  nodes.end());
-      nodes.push_back(node);
+    for (auto node : found) {
+      // device_ownership_from_security_context: a non-root container user gets a node it can
+      // open, instead of the host's owner (root, or a group it is not in).
+      if (in.device_ownership_from_security_context && !S_ISDIR(st.st_mode)) {
+        if (sc.has_run_as_user() && sc.run_as_user().value() > 0) {
+          node.uid = static_cast<uint32_t>(sc.run_as_user().value());
+        }
+        if (sc.has_run_as_group() && sc.run_as_group().value() > 0) {
+          node.gid = static_cast<uint32_t>(sc.run_as_group().value());
+        }
+      }
+      add_node(node, access);
     }
   }
 
@@ -469,4 +571,16 @@ absl::Status AddDevices(const SpecInputs& in, json& spec) {
 }
 
 }  // namespace spec_internal
+
+absl::Status CheckAdditionalDevices(const std::vector<std::string>& entries) {
+  for (const std::string& entry : entries) {
+    if (absl::StatusOr<ConfiguredDevice> device = ParseConfiguredDevice(entry, nullptr);
+        !device.ok()) {
+      return absl::Status(device.status().code(),
+                          StrCat("crio.runtime.additional_devices: ", device.status().message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace crio::oci

@@ -396,6 +396,90 @@ TEST_F(CdiTest, AnUnresolvableOrAbsentDeviceFailsTheCreation) {
   EXPECT_TRUE(TryCreate(unknown, &id).ok());
 }
 
+// additional_devices, the pod devices annotation with allowed_devices, and
+// device_ownership_from_security_context, seen from inside the containers. /dev/loop-control is
+// not among the nodes every container may open, so opening it shows the device rule came through.
+class DeviceOptionsTest : public PodFixture {
+ protected:
+  DeviceOptionsTest()
+      : PodFixture(
+            NodeOptions{.extra_args = {"--additional-devices=/dev/loop-control:/dev/extra-loop:rw",
+                                       "--allowed-devices=/dev/loop-control",
+                                       "--device-ownership-from-security-context"}}) {}
+};
+
+TEST_F(DeviceOptionsTest, ConfiguredAnnotatedAndOwnedDevices) {
+  ASSERT_TRUE(::access("/dev/loop-control", F_OK) == 0) << "this host has no /dev/loop-control";
+  runtime::v1::ContainerConfig config = Config("devices", {"sleep", "1000"});
+  runtime::v1::Device* own = config.add_devices();
+  own->set_host_path("/dev/null");
+  own->set_container_path("/dev/owned-null");
+  config.mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(1234);
+  config.mutable_linux()->mutable_security_context()->mutable_run_as_group()->set_value(4321);
+  std::string id = CreateAndStart(config);
+
+  // Every container gets the additional device, with the permissions the entry gives (the node
+  // itself stays root's 0600, so a root container opens it).
+  std::string root = CreateAndStart(Config("root", {"sleep", "1000"}));
+  EXPECT_EQ(Exec(root, {"sh", "-c", "exec 3<>/dev/extra-loop && echo opened"}).stdout(),
+            "opened\n");
+  EXPECT_THAT(Exec(id, {"ls", "-ln", "/dev/extra-loop"}).stdout(), HasSubstr("10, 237"));
+  // The CRI device belongs to the container's user and group, not to the host's root.
+  EXPECT_EQ(Exec(id, {"stat", "-c", "%u:%g", "/dev/owned-null"}).stdout(), "1234:4321\n");
+  EXPECT_EQ(Exec(id, {"sh", "-c", "echo x > /dev/owned-null && echo written"}).stdout(),
+            "written\n");
+}
+
+TEST_F(DeviceOptionsTest, ThePodAnnotationOnlyForAllowedDevices) {
+  ASSERT_TRUE(::access("/dev/loop-control", F_OK) == 0) << "this host has no /dev/loop-control";
+  // The fixture pod has no annotation: a second pod with one, under the default runc handler
+  // (whose allowed_annotations name the devices annotation, as CRI-O's do).
+  runtime::v1::PodSandboxConfig pod = pod_config_;
+  pod.mutable_metadata()->set_name("annotated");
+  pod.mutable_metadata()->set_uid("annotated-uid");
+  (*pod.mutable_annotations())["io.kubernetes.cri-o.Devices"] = "/dev/loop-control:/dev/pod-loop";
+  runtime::v1::RunPodSandboxRequest run;
+  *run.mutable_config() = pod;
+  runtime::v1::RunPodSandboxResponse ran;
+  grpc::Status status =
+      node_.daemon().runtime().RunPodSandbox(Context(std::chrono::seconds(60)).get(), run, &ran);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::string pod_id = ran.pod_sandbox_id();
+
+  runtime::v1::CreateContainerRequest create;
+  create.set_pod_sandbox_id(pod_id);
+  *create.mutable_config() = Config("annotated", {"sleep", "1000"});
+  *create.mutable_sandbox_config() = pod;
+  runtime::v1::CreateContainerResponse created;
+  status = node_.daemon().runtime().CreateContainer(Context().get(), create, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  runtime::v1::StartContainerRequest start;
+  start.set_container_id(created.container_id());
+  runtime::v1::StartContainerResponse started;
+  ASSERT_TRUE(node_.daemon().runtime().StartContainer(Context().get(), start, &started).ok());
+  EXPECT_EQ(
+      Exec(created.container_id(), {"sh", "-c", "exec 3<>/dev/pod-loop && echo opened"}).stdout(),
+      "opened\n");
+  // The fixture's pod did not ask: its containers do not have the node.
+  std::string plain = CreateAndStart(Config("plain", {"sleep", "1000"}));
+  EXPECT_NE(Exec(plain, {"test", "-e", "/dev/pod-loop"}).exit_code(), 0);
+
+  runtime::v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(pod_id);
+  runtime::v1::StopPodSandboxResponse stopped;
+  EXPECT_TRUE(node_.daemon()
+                  .runtime()
+                  .StopPodSandbox(Context(std::chrono::seconds(60)).get(), stop, &stopped)
+                  .ok());
+  runtime::v1::RemovePodSandboxRequest remove;
+  remove.set_pod_sandbox_id(pod_id);
+  runtime::v1::RemovePodSandboxResponse removed;
+  EXPECT_TRUE(node_.daemon()
+                  .runtime()
+                  .RemovePodSandbox(Context(std::chrono::seconds(60)).get(), remove, &removed)
+                  .ok());
+}
+
 // selinux = true on a host without SELinux (this one): labeling is skipped cleanly, as in CRI-O,
 // and everything still runs. Hosts with SELinux are covered by the unit tests of
 // oci/selinux_test.cc with real file labels.

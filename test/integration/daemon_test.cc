@@ -262,6 +262,15 @@ TEST(DaemonTest, MissingRuntimeStopsStartup) {
   EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
 }
 
+TEST(DaemonTest, AnAdditionalDeviceThatIsNotThereStopsStartup) {
+  Daemon daemon("[crio.runtime]\nadditional_devices = [\"/dev/no-such-device:/dev/x:rw\"]\n");
+  RunResult result = daemon.StartExpectingExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("crio.runtime.additional_devices: /dev/no-such-device is "
+                                       "not a valid device"));
+  EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+}
+
 TEST(DaemonTest, UnknownKeysAndUnsupportedOptionsAreWarnings) {
   Daemon daemon("[crio.api]\nlistn = \"x\"\n[crio]\nimagestore = \"/srv/elsewhere\"\n");
   daemon.Start();

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -72,6 +73,11 @@ struct HostLsm {
 // Looks at /sys/kernel/security/apparmor and /sys/fs/selinux/enforce.
 HostLsm DetectHostLsm();
 
+// The pod annotation that gives its containers devices (HOST[:CONTAINER][:PERMISSIONS], comma
+// separated), and the older name CRI-O still reads.
+inline constexpr std::string_view kDevicesAnnotation = "devices.crio.io";
+inline constexpr std::string_view kLegacyDevicesAnnotation = "io.kubernetes.cri-o.Devices";
+
 struct SpecInputs {
   std::string container_id;
   std::string container_name;  // k8s_<container>_<pod>_<namespace>_<uid>_<attempt>
@@ -104,9 +110,17 @@ struct SpecInputs {
   bool no_new_privileges_default = false;
   std::string image_volumes = "mkdir";           // mkdir | bind | ignore
   bool privileged_without_host_devices = false;  // the runtime handler's option
-  std::string runtime_handler;                   // for messages
-  bool recursive_read_only_mounts = false;       // the handler's runtime can do "rro"
-  std::string seccomp_profile_path;  // seccomp_profile: RuntimeDefault's file; "" = built-in
+  // additional_devices: HOST[:CONTAINER][:PERMISSIONS] nodes every container gets.
+  std::vector<std::string> additional_devices;
+  // The pod's devices annotation (kDevicesAnnotation) is honoured only when the runtime handler's
+  // allowed_annotations name it, and then only for the host paths of allowed_devices.
+  bool devices_annotation_allowed = false;
+  std::vector<std::string> allowed_devices;
+  // device_ownership_from_security_context: CRI devices owned by run_as_user/run_as_group.
+  bool device_ownership_from_security_context = false;
+  std::string runtime_handler;              // for messages
+  bool recursive_read_only_mounts = false;  // the handler's runtime can do "rro"
+  std::string seccomp_profile_path;         // seccomp_profile: RuntimeDefault's file; "" = built-in
   // privileged_seccomp_profile: the profile file of every privileged container; "" = none.
   std::string privileged_seccomp_profile;
   // apparmor_profile: what RuntimeDefault (or no choice) means on AppArmor hosts; "unconfined"
@@ -129,6 +143,10 @@ struct SpecInputs {
   std::filesystem::path mountinfo = "/proc/self/mountinfo";  // for propagation checks
   std::filesystem::path host_dev = "/dev";                   // scanned for privileged containers
 };
+
+// Checks crio.conf's additional_devices: each HOST[:CONTAINER][:PERMISSIONS] entry names a device
+// node on the host and a path below /dev in the container.
+absl::Status CheckAdditionalDevices(const std::vector<std::string>& entries);
 
 struct GeneratedSpec {
   std::string json;                // config.json

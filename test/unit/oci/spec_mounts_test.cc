@@ -396,6 +396,11 @@ TEST_F(MountsTest, ImageVolumesBindAHostDirectoryEach) {
 
 // --- devices ------------------------------------------------------------------------------------
 
+struct DeviceStat {
+  int64_t major;
+  int64_t minor;
+};
+
 TEST_F(MountsTest, DefaultDeviceRules) {
   json spec = Generate();
   EXPECT_TRUE(spec["linux"]["devices"].empty());
@@ -450,11 +455,117 @@ TEST_F(MountsTest, BadDevicesAreInvalidArgument) {
   EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(MountsTest, CdiDevicesAreRefusedNotDropped) {
+TEST_F(MountsTest, CdiDevicesAreInjectedFromTheSpecDirectories) {
+  scratch_.Write("cdi/vendor.json", R"({"cdiVersion": "0.6.0", "kind": "vendor.com/gpu",
+    "devices": [{"name": "gpu0", "containerEdits": {"env": ["GPU=0"],
+      "deviceNodes": [{"path": "/dev/gpu0", "hostPath": "/dev/null"}]}}]})");
+  in_.cdi_spec_dirs = {(dir_ / "cdi").string()};
   config_.add_cdi_devices()->set_name("vendor.com/gpu=gpu0");
+  json spec = Generate();
+  EXPECT_THAT(spec["process"]["env"], Contains("GPU=0"));
+  ASSERT_EQ(spec["linux"]["devices"].size(), 1u);
+  EXPECT_EQ(spec["linux"]["devices"][0]["path"], "/dev/gpu0");
+
+  config_.add_cdi_devices()->set_name("vendor.com/gpu=gpu1");
   absl::Status status = Error();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(status.message(), "CDI devices are not supported yet");
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(),
+            "CDI device injection failed: unresolvable CDI devices vendor.com/gpu=gpu1");
+}
+
+DeviceStat HostDevice(const char* path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path, &st), 0) << path;
+  return {static_cast<int64_t>(major(st.st_rdev)), static_cast<int64_t>(minor(st.st_rdev))};
+}
+
+json NodeAt(const json& spec, const std::string& path) {
+  for (const json& node : spec["linux"]["devices"]) {
+    if (node["path"] == path) return node;
+  }
+  return json();
+}
+
+TEST_F(MountsTest, AdditionalDevicesGoToEveryContainer) {
+  in_.additional_devices = {"/dev/null:/dev/extra-null:rw", "/dev/zero", "/dev/full:r", ""};
+  json spec = Generate();
+  ASSERT_EQ(spec["linux"]["devices"].size(), 3u);
+  DeviceStat null = HostDevice("/dev/null");
+  EXPECT_EQ(NodeAt(spec, "/dev/extra-null")["minor"], null.minor);
+  EXPECT_EQ(NodeAt(spec, "/dev/zero")["type"], "c");
+  json rules = spec["linux"]["resources"]["devices"];
+  EXPECT_THAT(rules, Contains(json({{"allow", true},
+                                    {"access", "rw"},
+                                    {"type", "c"},
+                                    {"major", null.major},
+                                    {"minor", null.minor}})));
+  DeviceStat full = HostDevice("/dev/full");
+  EXPECT_THAT(rules, Contains(json({{"allow", true},
+                                    {"access", "r"},
+                                    {"type", "c"},
+                                    {"major", full.major},
+                                    {"minor", full.minor}})));
+  EXPECT_TRUE(CheckAdditionalDevices(in_.additional_devices).ok());
+}
+
+TEST_F(MountsTest, MalformedDeviceEntriesAreRefusedAsCrioRefusesThem) {
+  for (const std::string& entry : std::vector<std::string>{
+           "/dev/null:rwx", "/dev/null:/dev/n:rw:x", "/dev/null:dev/n", "/dev/null:/etc/n",
+           (host_ / "hosts").string(), "/dev/no-such-device"}) {
+    absl::Status status = CheckAdditionalDevices({entry});
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << entry;
+    EXPECT_THAT(status.message(), HasSubstr("crio.runtime.additional_devices")) << entry;
+    in_.additional_devices = {entry};
+    EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument) << entry;
+  }
+}
+
+TEST_F(MountsTest, TheDevicesAnnotationNeedsTheHandlerAndAllowedDevices) {
+  (*pod_config_.mutable_annotations())[std::string(kDevicesAnnotation)] =
+      "/dev/full:/dev/pod-full:rw,/dev/zero";
+  in_.allowed_devices = {"/dev/full", "/dev/zero"};
+  // The runtime handler does not allow the annotation: it is ignored, as CRI-O filters it out.
+  EXPECT_TRUE(Generate()["linux"]["devices"].empty());
+
+  in_.devices_annotation_allowed = true;
+  json spec = Generate();
+  EXPECT_EQ(NodeAt(spec, "/dev/pod-full")["type"], "c");
+  EXPECT_EQ(NodeAt(spec, "/dev/zero")["type"], "c");
+
+  in_.allowed_devices = {"/dev/full"};
+  absl::Status status = Error();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(status.message(),
+              HasSubstr("device /dev/zero is specified but is not in allowed_devices"));
+
+  // The older annotation name is read when the new one is absent.
+  pod_config_.mutable_annotations()->clear();
+  (*pod_config_.mutable_annotations())[std::string(kLegacyDevicesAnnotation)] = "/dev/full";
+  EXPECT_EQ(NodeAt(Generate(), "/dev/full")["type"], "c");
+}
+
+TEST_F(MountsTest, DeviceOwnershipFromTheSecurityContext) {
+  auto* d = config_.add_devices();
+  d->set_host_path("/dev/null");
+  d->set_container_path("/dev/mynull");
+  sc()->mutable_run_as_user()->set_value(1000);
+  sc()->mutable_run_as_group()->set_value(2000);
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  json node = Generate()["linux"]["devices"][0];
+  EXPECT_EQ(node["uid"], st.st_uid);  // off by default: the host's owner
+  EXPECT_EQ(node["gid"], st.st_gid);
+
+  in_.device_ownership_from_security_context = true;
+  node = Generate()["linux"]["devices"][0];
+  EXPECT_EQ(node["uid"], 1000);
+  EXPECT_EQ(node["gid"], 2000);
+
+  sc()->mutable_run_as_user()->set_value(0);  // root keeps the host's owner
+  sc()->clear_run_as_group();
+  node = Generate()["linux"]["devices"][0];
+  EXPECT_EQ(node["uid"], st.st_uid);
+  EXPECT_EQ(node["gid"], st.st_gid);
 }
 
 TEST_F(MountsTest, PrivilegedGetsHostDevicesUnlessConfiguredOtherwise) {
