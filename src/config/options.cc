@@ -424,8 +424,9 @@ std::vector<HandlerOption> BuildHandlerOptions() {
        "Privileged containers get no host devices.", HFIELD(privileged_without_host_devices),
        kLive, kYes},
       {"crio.runtime.runtimes.*", "container_min_memory", "12MiB",
-       "Smallest memory limit a container may have.", HFIELD(container_min_memory), kLive,
-       kNo},
+       "Smallest memory limit a container may have (CreateContainer and "
+       "UpdateContainerResources refuse less); empty means 12MiB.",
+       HFIELD(container_min_memory), kLive, kYes, {}, Check::kMemory},
       {"crio.runtime.runtimes.*", "no_sync_log", false,
        "Do not fsync container logs when the container exits.", HFIELD(no_sync_log), kLive, kNo},
       {"crio.runtime.runtimes.*", "stream_websockets", false,

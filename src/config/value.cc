@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <regex>
 
 #include "crio/common/strings.h"
@@ -185,6 +187,11 @@ absl::Status CheckValue(const OptionSpec<Owner>& spec, const Value& value) {
     }
     case Check::kMapping:
       return CheckMapping(std::get<std::string>(value));
+    case Check::kMemory: {
+      const auto& text = std::get<std::string>(value);
+      if (text.empty()) return absl::OkStatus();
+      return ParseMemorySize(text).status();
+    }
   }
   return absl::OkStatus();
 }
@@ -233,6 +240,41 @@ std::string FormatToml(const Value& value) {
                                  return StrCat("[", StrJoin(quoted, ", "), "]");
                                }},
                     value);
+}
+
+absl::StatusOr<int64_t> ParseMemorySize(std::string_view text) {
+  auto invalid = [&] {
+    return absl::InvalidArgumentError(StrCat("invalid memory size \"", text, "\""));
+  };
+  size_t digits_end = 0;
+  while (digits_end < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits_end])) != 0 ||
+          text[digits_end] == '.')) {
+    ++digits_end;
+  }
+  std::string number(text.substr(0, digits_end));
+  if (number.empty() || number.front() == '.' || number.back() == '.') return invalid();
+  std::string_view unit = text.substr(digits_end);
+  if (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  double multiplier = 1;
+  if (!unit.empty()) {
+    static constexpr std::string_view kUnits = "kmgtp";
+    size_t power =
+        kUnits.find(static_cast<char>(std::tolower(static_cast<unsigned char>(unit[0]))));
+    if (power != std::string_view::npos) {
+      multiplier = std::pow(1024.0, static_cast<double>(power + 1));
+      unit.remove_prefix(1);
+      if (!unit.empty() && (unit.front() == 'i' || unit.front() == 'I')) unit.remove_prefix(1);
+    }
+    if (!unit.empty() && (unit.front() == 'b' || unit.front() == 'B')) unit.remove_prefix(1);
+    if (!unit.empty()) return invalid();
+  }
+  char* end = nullptr;
+  double value = std::strtod(number.c_str(), &end);
+  if (end == nullptr || *end != '\0') return invalid();
+  double bytes = value * multiplier;
+  if (bytes >= 9.2e18) return invalid();
+  return static_cast<int64_t>(bytes);
 }
 
 absl::StatusOr<int64_t> ParseDuration(std::string_view text) {

@@ -16,6 +16,7 @@
 #include "crio/common/strings.h"
 #include "crio/common/subprocess.h"
 #include "crio/common/unique_fd.h"
+#include "crio/config/options.h"
 #include "crio/image/image_manager.h"
 #include "crio/oci/cgroup_stats.h"
 #include "crio/oci/checkpoint.h"
@@ -167,6 +168,30 @@ void ContainerManager::Refresh(Container& container) {
   Emit(container, LifecycleEvent::Type::kStopped);
 }
 
+namespace {
+
+// The handler's container_min_memory, as CRI-O: a memory limit, when one is set, may not be
+// below it (the kernel would kill the container while it starts).
+absl::Status CheckMinimumMemory(const config::Config& settings, const std::string& handler_name,
+                                int64_t limit) {
+  if (limit == 0) return absl::OkStatus();
+  std::string minimum_text = "12MiB";
+  if (auto handler = settings.runtime.runtimes.find(
+          handler_name.empty() ? settings.runtime.default_runtime : handler_name);
+      handler != settings.runtime.runtimes.end() && !handler->second.container_min_memory.empty()) {
+    minimum_text = handler->second.container_min_memory;
+  }
+  absl::StatusOr<int64_t> minimum = config::ParseMemorySize(minimum_text);
+  if (!minimum.ok()) return minimum.status();
+  if (limit < *minimum) {
+    return absl::InvalidArgumentError(
+        StrCat("set memory limit ", limit, " too low; should be at least ", *minimum, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
                                                      const runtime::v1::ContainerConfig& config) {
   if (!config.has_metadata() || config.metadata().name().empty()) {
@@ -183,6 +208,11 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(pod->runtime_handler);
   if (!runtime.ok()) return runtime.status();
   std::shared_ptr<const config::Config> settings = options_.config->Get();
+  if (absl::Status s = CheckMinimumMemory(*settings, pod->runtime_handler,
+                                          config.linux().resources().memory_limit_in_bytes());
+      !s.ok()) {
+    return s;
+  }
 
   auto entry = std::make_shared<Entry>();
   absl::MutexLock entry_lock(&entry->mu);
@@ -652,6 +682,11 @@ absl::Status ContainerManager::UpdateResources(
   absl::StatusOr<oci::Runtime*> runtime = options_.runtimes->Get(container.runtime_handler);
   if (!runtime.ok()) return runtime.status();
   std::shared_ptr<const config::Config> settings = options_.config->Get();
+  if (absl::Status s = CheckMinimumMemory(*settings, container.runtime_handler,
+                                          resources.memory_limit_in_bytes());
+      !s.ok()) {
+    return s;
+  }
   nlohmann::json update = oci::LinuxResources(resources, settings->runtime.pids_limit);
   if (absl::Status updated = (*runtime)->UpdateResources(container.id, update.dump());
       !updated.ok()) {

@@ -480,6 +480,43 @@ TEST_F(DeviceOptionsTest, ThePodAnnotationOnlyForAllowedDevices) {
                   .ok());
 }
 
+// container_min_memory: a memory limit below the handler's minimum (12MiB unless set) is
+// refused at creation and on update, as CRI-O refuses it, before the kernel would kill the
+// container on its way up.
+class MinimumMemoryTest : public PodFixture {
+ protected:
+  MinimumMemoryTest()
+      : PodFixture(NodeOptions{
+            .dropin = "[crio.runtime.runtimes.runc]\ncontainer_min_memory = \"16m\"\n"}) {}
+};
+
+TEST_F(MinimumMemoryTest, LimitsBelowTheHandlersMinimumAreRefused) {
+  runtime::v1::ContainerConfig small = Config("small", {"sleep", "1000"});
+  small.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(12 << 20);
+  std::string id;
+  grpc::Status status = TryCreate(small, &id);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "set memory limit 12582912 too low; should be at least 16777216 bytes");
+
+  runtime::v1::ContainerConfig enough = Config("enough", {"sleep", "1000"});
+  enough.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(16 << 20);
+  id = CreateAndStart(enough);
+  runtime::v1::UpdateContainerResourcesRequest update;
+  update.set_container_id(id);
+  update.mutable_linux()->set_memory_limit_in_bytes(8 << 20);
+  runtime::v1::UpdateContainerResourcesResponse updated;
+  status = node_.daemon().runtime().UpdateContainerResources(Context().get(), update, &updated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("set memory limit 8388608 too low"));
+  // The refused update changed nothing; no limit at all is always allowed.
+  EXPECT_EQ(Status(id).resources().linux().memory_limit_in_bytes(), 16 << 20);
+  update.mutable_linux()->set_memory_limit_in_bytes(0);
+  update.mutable_linux()->set_cpu_shares(512);
+  EXPECT_TRUE(
+      node_.daemon().runtime().UpdateContainerResources(Context().get(), update, &updated).ok());
+}
+
 // selinux = true on a host without SELinux (this one): labeling is skipped cleanly, as in CRI-O,
 // and everything still runs. Hosts with SELinux are covered by the unit tests of
 // oci/selinux_test.cc with real file labels.

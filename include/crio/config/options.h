@@ -27,6 +27,7 @@ enum class Check {
   kUlimit,    // each item "name=soft:hard"
   kRegex,     // a valid regular expression, or empty
   kMapping,   // "containerID:hostID:size" ranges separated by commas, or empty
+  kMemory,    // a memory size as ParseMemorySize reads it, or empty
 };
 
 // Whether SIGHUP applies a new value without a restart (CRI-O's reload list).
@@ -98,5 +99,10 @@ std::string FormatToml(const Value& value);
 
 // Parses Go duration syntax ("1h2m3.5s", "300ms", "0"); returns nanoseconds.
 absl::StatusOr<int64_t> ParseDuration(std::string_view text);
+
+// Parses a memory size as CRI-O's options take it (docker/go-units RAMInBytes): a number, an
+// optional space, and an optional unit k, m, g, t or p with optional "i" and "b" in any case,
+// every unit a power of 1024 ("12MiB", "12MB", "12m" are all 12582912); returns bytes.
+absl::StatusOr<int64_t> ParseMemorySize(std::string_view text);
 
 }  // namespace crio::config

@@ -4,6 +4,8 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "crio/common/strings.h"
 
 namespace crio::testing {
@@ -70,6 +72,9 @@ TestNode::TestNode(NodeOptions options) : options_(std::move(options)) {
   daemon_ = std::make_unique<Daemon>(
       config, options_.extra_args,
       std::map<std::string, std::string>{{"CONTAINERS_REGISTRIES_CONF", registries.string()}});
+  if (!options_.dropin.empty()) {
+    std::ofstream(daemon_->dir().path() / "crio.conf.d" / "50-test.conf") << options_.dropin;
+  }
   daemon_->Start();
 }
 

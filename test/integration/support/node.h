@@ -23,6 +23,7 @@ struct NodeOptions {
   bool with_network = true;             // write the CNI config at start
   std::string extra_config;             // appended to crio.conf
   std::vector<std::string> extra_args;  // crio command-line flags (--hooks-dir DIR, ...)
+  std::string dropin;                   // a crio.conf.d drop-in, for tables crio.conf has
 };
 
 class TestNode {

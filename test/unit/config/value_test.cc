@@ -23,6 +23,23 @@ TEST(ParseDurationTest, RejectsOtherText) {
   }
 }
 
+TEST(ParseMemorySizeTest, EveryUnitIsAPowerOf1024AsInGoUnits) {
+  EXPECT_EQ(*ParseMemorySize("12MiB"), 12 * 1024 * 1024);
+  EXPECT_EQ(*ParseMemorySize("12MB"), 12 * 1024 * 1024);
+  EXPECT_EQ(*ParseMemorySize("12m"), 12 * 1024 * 1024);
+  EXPECT_EQ(*ParseMemorySize("12 M"), 12 * 1024 * 1024);
+  EXPECT_EQ(*ParseMemorySize("1.5k"), 1536);
+  EXPECT_EQ(*ParseMemorySize("2g"), int64_t{2} << 30);
+  EXPECT_EQ(*ParseMemorySize("4096"), 4096);
+  EXPECT_EQ(*ParseMemorySize("64b"), 64);
+}
+
+TEST(ParseMemorySizeTest, RejectsOtherText) {
+  for (const char* text : {"", "MiB", "-1m", "12x", "12mm", "1.k", ".5m", "12  ", "12Mi B"}) {
+    EXPECT_FALSE(ParseMemorySize(text).ok()) << text;
+  }
+}
+
 TEST(FormatTomlTest, QuotesAndEscapes) {
   EXPECT_EQ(FormatToml(Value(std::string("a\"b\\c\nd"))), R"("a\"b\\c\nd")");
   EXPECT_EQ(FormatToml(Value(true)), "true");
