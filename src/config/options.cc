@@ -101,7 +101,7 @@ std::vector<ConfigOption> BuildConfigOptions() {
        "default-capabilities"},
       {"crio.runtime", "add_inheritable_capabilities", false,
        "Also put the capabilities in the inheritable set.",
-       FIELD(runtime.add_inheritable_capabilities), kRestart, kNo, {}, Check::kNone,
+       FIELD(runtime.add_inheritable_capabilities), kRestart, kYes, {}, Check::kNone,
        "add-inheritable-capabilities"},
       {"crio.runtime", "default_sysctls", Strings{}, "Sysctls (key=value) set in every pod.",
        FIELD(runtime.default_sysctls), kRestart, kYes, {}, Check::kKeyValue, "default-sysctls"},

@@ -397,6 +397,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   inputs.selinux_labels = *labels;
   inputs.hooks = hooks_.Get(settings->runtime.hooks_dir);
   inputs.cdi_spec_dirs = settings->runtime.cdi_spec_dirs;
+  inputs.add_inheritable_capabilities = settings->runtime.add_inheritable_capabilities;
   inputs.additional_devices = settings->runtime.additional_devices;
   inputs.allowed_devices = settings->runtime.allowed_devices;
   inputs.device_ownership_from_security_context =

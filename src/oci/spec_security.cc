@@ -372,11 +372,15 @@ absl::Status AddSecurity(const SpecInputs& in, json& spec, std::vector<std::stri
   absl::StatusOr<Caps> caps = ContainerCapabilities(in);
   if (!caps.ok()) return caps.status();
   json names = CapabilityNames(*caps);
-  process["capabilities"] = {{"bounding", names},
-                             {"effective", names},
-                             {"permitted", names},
-                             {"inheritable", json::array()},
-                             {"ambient", json::array()}};
+  process["capabilities"] = {
+      {"bounding", names},
+      {"effective", names},
+      {"permitted", names},
+      // Empty unless asked: an inheritable capability survives an exec
+      // of a file with matching file capabilities, which a container's
+      // non-root processes should not get by default (CVE-2022-24769).
+      {"inheritable", in.add_inheritable_capabilities ? names : json::array()},
+      {"ambient", json::array()}};
   // A privileged container may escalate by definition; the crio.conf default applies to the rest.
   process["noNewPrivileges"] =
       sc.no_new_privs() || (in.no_new_privileges_default && !sc.privileged());

@@ -517,6 +517,25 @@ TEST_F(MinimumMemoryTest, LimitsBelowTheHandlersMinimumAreRefused) {
       node_.daemon().runtime().UpdateContainerResources(Context().get(), update, &updated).ok());
 }
 
+// add_inheritable_capabilities: the container's capabilities are inheritable too (CapInh), as
+// they were before CVE-2022-24769; off (the default) the set is empty.
+class InheritableCapabilitiesTest : public PodFixture {
+ protected:
+  InheritableCapabilitiesTest()
+      : PodFixture(NodeOptions{.extra_args = {"--add-inheritable-capabilities"}}) {}
+};
+
+TEST_F(InheritableCapabilitiesTest, TheSetIsInheritableToo) {
+  std::string id = CreateAndStart(Config("inheriting", {"sleep", "1000"}));
+  std::string status = Exec(id, {"cat", "/proc/self/status"}).stdout();
+  auto field = [&](const std::string& name) {
+    size_t at = status.find(name + ":\t");
+    return at == std::string::npos ? std::string() : status.substr(at + name.size() + 2, 16);
+  };
+  EXPECT_NE(field("CapEff"), "0000000000000000");
+  EXPECT_EQ(field("CapInh"), field("CapEff"));
+}
+
 // selinux = true on a host without SELinux (this one): labeling is skipped cleanly, as in CRI-O,
 // and everything still runs. Hosts with SELinux are covered by the unit tests of
 // oci/selinux_test.cc with real file labels.

@@ -102,6 +102,7 @@ struct SpecInputs {
 
   // From crio.conf.
   std::vector<std::string> default_capabilities;  // "CHOWN" or "CAP_CHOWN"
+  bool add_inheritable_capabilities = false;      // the set goes to inheritable too
   std::vector<std::string> default_env;           // KEY=value
   std::vector<std::string> default_ulimits;       // "nofile=1024:2048"
   int64_t pids_limit = -1;

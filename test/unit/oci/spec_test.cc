@@ -478,6 +478,13 @@ TEST_F(SpecTest, DefaultCapabilitiesInBoundingEffectivePermitted) {
   EXPECT_THAT(Caps(spec, "ambient"), IsEmpty());
 }
 
+TEST_F(SpecTest, AddInheritableCapabilitiesCopiesTheSet) {
+  in_.add_inheritable_capabilities = true;
+  json spec = Generate();
+  EXPECT_THAT(Caps(spec, "inheritable"), ElementsAre("CAP_CHOWN", "CAP_KILL"));
+  EXPECT_THAT(Caps(spec, "ambient"), IsEmpty());
+}
+
 TEST_F(SpecTest, AddAndDropCapabilities) {
   sc()->mutable_capabilities()->add_add_capabilities("NET_ADMIN");
   sc()->mutable_capabilities()->add_add_capabilities("cap_sys_time");
