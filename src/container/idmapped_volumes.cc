@@ -74,7 +74,9 @@ absl::StatusOr<std::map<int, std::string>> AttachIdmappedVolumes(
     } else {
       std::ofstream touch(target);  // a file is mounted on a file
     }
-    if (absl::Status done = storage::AttachIdmappedClone(mount.host_path(), target, userns.get());
+    // Recursive, as the plain rbind of a volume is: what is mounted below the host path shows.
+    if (absl::Status done = storage::AttachIdmappedClone(mount.host_path(), target, userns.get(),
+                                                         /*recursive=*/true);
         !done.ok()) {
       return absl::Status(done.code(),
                           StrCat("mount ", mount.container_path(), ": ", done.message()));

@@ -24,14 +24,17 @@ absl::Status Errno(std::string_view what, const std::filesystem::path& path) {
 }  // namespace
 
 absl::Status AttachIdmappedClone(const std::filesystem::path& source,
-                                 const std::filesystem::path& target, int userns_fd) {
-  UniqueFd tree(static_cast<int>(
-      ::syscall(SYS_open_tree, AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+                                 const std::filesystem::path& target, int userns_fd,
+                                 bool recursive) {
+  const unsigned int recurse = recursive ? AT_RECURSIVE : 0;
+  UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(),
+                                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recurse)));
   if (!tree.valid()) return Errno("cloning", source);
   mount_attr attr{};
   attr.attr_set = MOUNT_ATTR_IDMAP;
   attr.userns_fd = static_cast<uint64_t>(userns_fd);
-  if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
+  if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | recurse, &attr, sizeof(attr)) !=
+      0) {
     return Errno("idmapping a clone of", source);
   }
   if (::syscall(SYS_move_mount, tree.get(), "", AT_FDCWD, target.c_str(),

@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -723,6 +725,16 @@ TEST_F(ContainerTest, UserNamespacedPodsRunTheirContainersAsTheirOwnRoot) {
   std::filesystem::path volume = node_.dir().path() / "userns-volume";
   std::filesystem::create_directories(volume);
   std::ofstream(volume / "from-host") << "host data\n";
+  // A mount below the volume, as a volume that holds another (a projected one, say) has: the
+  // clone is recursive, as the rbind of a plain volume is.
+  std::filesystem::create_directories(volume / "sub");
+  ASSERT_EQ(::mount("tmpfs", (volume / "sub").c_str(), "tmpfs", 0, "size=1m,mode=0755"), 0)
+      << std::strerror(errno);
+  struct SubmountGuard {
+    std::filesystem::path path;
+    ~SubmountGuard() { ::umount2(path.c_str(), MNT_DETACH); }
+  } submount{volume / "sub"};
+  std::ofstream(volume / "sub" / "in-submount") << "below\n";
   auto with_volumes = [&](runtime::v1::ContainerConfig config) {
     runtime::v1::Mount* mapped = config.add_mounts();
     mapped->set_host_path(volume.string());
@@ -739,6 +751,9 @@ TEST_F(ContainerTest, UserNamespacedPodsRunTheirContainersAsTheirOwnRoot) {
 
   EXPECT_EQ(Exec(masked, {"stat", "-c", "%u:%g", "/mapped/from-host"}).stdout(), "0:0\n");
   EXPECT_EQ(Exec(masked, {"stat", "-c", "%u:%g", "/plain/from-host"}).stdout(), "65534:65534\n");
+  EXPECT_EQ(Exec(masked, {"cat", "/mapped/sub/in-submount"}).stdout(), "below\n");
+  EXPECT_EQ(Exec(masked, {"stat", "-c", "%u:%g", "/mapped/sub/in-submount"}).stdout(), "0:0\n");
+  EXPECT_EQ(Exec(masked, {"sh", "-c", "echo up > /mapped/sub/from-pod"}).exit_code(), 0);
   EXPECT_EQ(Exec(masked, {"sh", "-c", "echo from-pod > /mapped/from-pod"}).exit_code(), 0);
   EXPECT_NE(Exec(masked, {"sh", "-c", "echo no > /plain/refused"}).exit_code(), 0);
   struct stat written {};
