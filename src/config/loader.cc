@@ -239,6 +239,13 @@ absl::Status Validate(const Config& config) {
     return absl::InvalidArgumentError(StrCat(
         "crio.api.listen: must be an absolute socket path, got \"", config.api.listen, "\""));
   }
+  // The monitor reads a container's output 8 KiB at a time: a smaller file could not hold one read.
+  if (config.runtime.log_size_max >= 0 && config.runtime.log_size_max < 8192) {
+    return absl::InvalidArgumentError(
+        StrCat("crio.runtime.log_size_max: must be negative or at "
+               "least 8192, got ",
+               config.runtime.log_size_max));
+  }
   if (config.stats.collection_period < 0) {
     return absl::InvalidArgumentError("crio.stats.collection_period: must not be negative");
   }

@@ -148,8 +148,9 @@ std::vector<ConfigOption> BuildConfigOptions() {
        "Process limit per container; -1 leaves it to the kubelet (deprecated).",
        FIELD(runtime.pids_limit), kRestart, kYes, {}, Check::kNone, "pids-limit"},
       {"crio.runtime", "log_size_max", int64_t{-1},
-       "Largest container log in bytes before truncation; -1 is unlimited (deprecated).",
-       FIELD(runtime.log_size_max), kRestart, kNo, {}, Check::kNone, "log-size-max"},
+       "Largest container log in bytes (negative: unlimited, else at least 8192); the monitor "
+       "then starts the file over (deprecated: the kubelet rotates logs).",
+       FIELD(runtime.log_size_max), kRestart, kYes, {}, Check::kNone, "log-size-max"},
       {"crio.runtime", "log_to_journald", false, "Also send container logs to the journal.",
        FIELD(runtime.log_to_journald), kRestart, kNo, {}, Check::kNone, "log-journald"},
       {"crio.runtime", "container_exits_dir", "/var/run/crio/exits",

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@ namespace {
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 nlohmann::json VerboseInfo(Daemon& daemon, const std::string& id) {
   runtime::v1::ContainerStatusRequest request;
@@ -534,6 +536,30 @@ TEST_F(InheritableCapabilitiesTest, TheSetIsInheritableToo) {
   };
   EXPECT_NE(field("CapEff"), "0000000000000000");
   EXPECT_EQ(field("CapInh"), field("CapEff"));
+}
+
+// log_size_max: the monitor starts a container's log file over before it would grow past the
+// limit, so a chatty container cannot fill the node's disk.
+class LogSizeMaxTest : public PodFixture {
+ protected:
+  LogSizeMaxTest() : PodFixture(NodeOptions{.extra_args = {"--log-size-max=8192"}}) {}
+};
+
+TEST_F(LogSizeMaxTest, TheLogNeverGrowsPastTheLimit) {
+  // About 30 KB of output, then quiet.
+  std::string id = CreateAndStart(Config(
+      "chatty", {"sh", "-c",
+                 "i=0; while [ $i -lt 500 ]; do echo line-$i-padding-padding-padding-padding; "
+                 "i=$((i+1)); done; echo done; sleep 1000"}));
+  std::string log = Status(id).log_path();
+  for (int i = 0; i < 100 && ReadAll(log).find("done") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::string content = ReadAll(log);
+  EXPECT_THAT(content, HasSubstr(" stdout F done\n"));
+  EXPECT_LE(std::filesystem::file_size(log), 8192u);
+  EXPECT_THAT(content, HasSubstr("line-499-"));     // the newest lines are kept
+  EXPECT_THAT(content, Not(HasSubstr("line-0-")));  // the oldest went with the start over
 }
 
 // selinux = true on a host without SELinux (this one): labeling is skipped cleanly, as in CRI-O,

@@ -271,6 +271,14 @@ TEST(DaemonTest, AnAdditionalDeviceThatIsNotThereStopsStartup) {
   EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
 }
 
+TEST(DaemonTest, ALogSizeMaxBelowOneReadStopsStartup) {
+  Daemon daemon("[crio.runtime]\nlog_size_max = 4096\n");
+  RunResult result = daemon.StartExpectingExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("crio.runtime.log_size_max: must be negative or at least "
+                                       "8192, got 4096"));
+}
+
 TEST(DaemonTest, UnknownKeysAndUnsupportedOptionsAreWarnings) {
   Daemon daemon("[crio.api]\nlistn = \"x\"\n[crio]\nimagestore = \"/srv/elsewhere\"\n");
   daemon.Start();
