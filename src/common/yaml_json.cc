@@ -73,8 +73,10 @@ std::optional<json> FloatValue(const std::string& s) {
   return json(value);
 }
 
+}  // namespace
+
 // A plain (unquoted, untagged) scalar's value by YAML 1.1's implicit types.
-json PlainScalar(const std::string& s) {
+json TypedYamlScalar(const std::string& s) {
   if (s.empty() || OneOf(s, {"~", "null", "Null", "NULL"})) return nullptr;
   if (OneOf(s, {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})) {
     return true;
@@ -87,7 +89,9 @@ json PlainScalar(const std::string& s) {
   return s;
 }
 
-absl::StatusOr<json> Convert(const YAML::Node& node) {
+namespace {
+
+absl::StatusOr<json> Convert(const YAML::Node& node, YamlScalars scalars) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -95,11 +99,15 @@ absl::StatusOr<json> Convert(const YAML::Node& node) {
     case YAML::NodeType::Scalar:
       // "!" is yaml-cpp's tag for a quoted scalar; any explicit tag also keeps the text.
       if (node.Tag() != "?") return node.Scalar();
-      return PlainScalar(node.Scalar());
+      if (scalars == YamlScalars::kText) {
+        json typed = TypedYamlScalar(node.Scalar());
+        return typed.is_null() ? typed : json(node.Scalar());
+      }
+      return TypedYamlScalar(node.Scalar());
     case YAML::NodeType::Sequence: {
       json array = json::array();
       for (const YAML::Node& item : node) {
-        absl::StatusOr<json> value = Convert(item);
+        absl::StatusOr<json> value = Convert(item, scalars);
         if (!value.ok()) return value.status();
         array.push_back(*std::move(value));
       }
@@ -112,7 +120,7 @@ absl::StatusOr<json> Convert(const YAML::Node& node) {
           return absl::InvalidArgumentError(
               StrCat("line ", entry.first.Mark().line + 1, ": a map key that is not a scalar"));
         }
-        absl::StatusOr<json> value = Convert(entry.second);
+        absl::StatusOr<json> value = Convert(entry.second, scalars);
         if (!value.ok()) return value.status();
         object[entry.first.Scalar()] = *std::move(value);
       }
@@ -124,7 +132,7 @@ absl::StatusOr<json> Convert(const YAML::Node& node) {
 
 }  // namespace
 
-absl::StatusOr<json> ParseYamlAsJson(std::string_view text) {
+absl::StatusOr<json> ParseYamlAsJson(std::string_view text, YamlScalars scalars) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -132,7 +140,7 @@ absl::StatusOr<json> ParseYamlAsJson(std::string_view text) {
     return absl::InvalidArgumentError(
         StrCat("line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
   }
-  return Convert(root);
+  return Convert(root, scalars);
 }
 
 }  // namespace crio

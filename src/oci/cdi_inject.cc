@@ -65,32 +65,31 @@ void ApplyEnv(const json& env, json& spec) {
 absl::StatusOr<json> CompleteDeviceNode(const json& node) {
   json out = node;
   std::string path = node["path"];
-  std::string host_path = node.value("hostPath", path);
+  std::string host_path = node.value("hostPath", "");
+  if (host_path.empty()) host_path = path;
   std::string type = node.value("type", "");
   int64_t given_major = node.value("major", int64_t{0});
+  // Type and numbers given: the host node is only asked for what is left (the mode), and may be
+  // missing or something else entirely, as a node the runtime creates from the numbers alone.
   bool fully_given = !type.empty() && (given_major != 0 || type == "p");
+  out.erase("hostPath");
+  out.erase("permissions");
 
   struct stat st {};
-  if (::lstat(host_path.c_str(), &st) != 0) {
-    if (fully_given) {
-      out.erase("hostPath");
-      return out;
-    }
+  std::string host_type;
+  if (::lstat(host_path.c_str(), &st) == 0) {
+    if (S_ISBLK(st.st_mode)) host_type = "b";
+    if (S_ISCHR(st.st_mode)) host_type = "c";
+    if (S_ISFIFO(st.st_mode)) host_type = "p";
+  } else if (!fully_given) {
     return absl::FailedPreconditionError(
         StrCat("failed to stat CDI host device \"", host_path, "\": ", std::strerror(errno)));
   }
-  std::string host_type;
-  if (S_ISBLK(st.st_mode)) {
-    host_type = "b";
-  } else if (S_ISCHR(st.st_mode)) {
-    host_type = "c";
-  } else if (S_ISFIFO(st.st_mode)) {
-    host_type = "p";
-  } else {
-    return absl::FailedPreconditionError(
-        StrCat("CDI device \"", host_path, "\" is not a device node"));
-  }
   if (!fully_given) {
+    if (host_type.empty()) {
+      return absl::FailedPreconditionError(
+          StrCat("CDI device \"", host_path, "\" is not a device node"));
+    }
     if (type.empty()) {
       type = host_type;
     } else if (type != host_type) {
@@ -104,9 +103,17 @@ absl::StatusOr<json> CompleteDeviceNode(const json& node) {
     }
   }
   out["type"] = type;
-  if (!out.contains("fileMode")) out["fileMode"] = st.st_mode & 07777;
-  out.erase("hostPath");
-  out.erase("permissions");
+  // Absent numbers are 0, as in CDI's Go types; a null one would reach the device cgroup rule
+  // as a wildcard.
+  for (const char* key : {"major", "minor"}) {
+    if (!out.contains(key) || out[key].is_null()) out[key] = 0;
+  }
+  if ((!out.contains("fileMode") || out["fileMode"].is_null()) && !host_type.empty()) {
+    out["fileMode"] = st.st_mode & 07777;
+  }
+  for (const char* key : {"fileMode", "uid", "gid"}) {
+    if (out.contains(key) && out[key].is_null()) out.erase(key);
+  }
   return out;
 }
 
@@ -245,12 +252,17 @@ absl::Status InjectCdiDevices(const CdiCatalog& catalog, const std::vector<std::
   }
   // Applied to a copy: a device node missing on the host must not leave half the edits behind.
   json edited = spec;
-  ApplyEnv(edits.env, edited);
-  if (absl::Status s = ApplyDeviceNodes(edits.device_nodes, edited); !s.ok()) return s;
-  if (!edits.mounts.empty()) ApplyMounts(edits.mounts, edited);
-  ApplyHooks(edits.hooks, edited);
-  if (!edits.intel_rdt.is_null()) edited["linux"]["intelRdt"] = edits.intel_rdt;
-  ApplyAdditionalGids(edits.additional_gids, edited);
+  try {
+    ApplyEnv(edits.env, edited);
+    if (absl::Status s = ApplyDeviceNodes(edits.device_nodes, edited); !s.ok()) return s;
+    if (!edits.mounts.empty()) ApplyMounts(edits.mounts, edited);
+    ApplyHooks(edits.hooks, edited);
+    if (!edits.intel_rdt.is_null()) edited["linux"]["intelRdt"] = edits.intel_rdt;
+    ApplyAdditionalGids(edits.additional_gids, edited);
+  } catch (const json::exception& e) {
+    // Validation checked every member the edits use; this is a backstop, not a path.
+    return absl::InternalError(StrCat("applying CDI edits: ", e.what()));
+  }
   spec = std::move(edited);
   return absl::OkStatus();
 }

@@ -140,6 +140,50 @@ absl::Status EnvList(const json& object, const char* key, std::string_view where
 
 bool IsInteger(const json& value) { return value.is_number_integer(); }
 
+// A member that is a list: absent and null are an empty one; anything else but an array is an
+// error, not a list of nothing (an object would otherwise be iterated as its values).
+absl::StatusOr<json> ListMember(const json& object, const char* key, std::string_view where) {
+  if (!object.contains(key) || object[key].is_null()) return json::array();
+  if (!object[key].is_array()) {
+    return absl::InvalidArgumentError(StrCat(where, ": \"", key, "\" must be a list"));
+  }
+  return object[key];
+}
+
+// An integer member in [0, max], as the Go types CDI decodes into (uint32, int64) take it.
+absl::Status RangeMember(const json& object, const char* key, std::string_view where,
+                         uint64_t max) {
+  if (!object.contains(key) || object[key].is_null()) return absl::OkStatus();
+  const json& value = object[key];
+  bool in_range = false;
+  if (value.is_number_unsigned()) {
+    in_range = value.get<uint64_t>() <= max;
+  } else if (value.is_number_integer()) {
+    int64_t signed_value = value.get<int64_t>();
+    in_range = signed_value >= 0 && static_cast<uint64_t>(signed_value) <= max;
+  }
+  if (!in_range) {
+    return absl::InvalidArgumentError(
+        StrCat(where, ": \"", key, "\" must be an integer from 0 to ", max));
+  }
+  return absl::OkStatus();
+}
+
+bool HasItems(const json& object, const char* key) {
+  return object.contains(key) && (object[key].is_array() || object[key].is_object()) &&
+         !object[key].empty();
+}
+
+// CDI refuses a device whose edits would change nothing.
+bool EditsAreEmpty(const json& edits) {
+  if (!edits.is_object()) return true;
+  for (const char* key :
+       {"env", "deviceNodes", "hooks", "mounts", "additionalGids", "netDevices"}) {
+    if (HasItems(edits, key)) return false;
+  }
+  return !edits.contains("intelRdt") || edits["intelRdt"].is_null();
+}
+
 // Checks one containerEdits object and raises `needed` to the spec version its members need.
 absl::Status ValidateEdits(const json& edits, std::string_view where, Version& needed) {
   if (edits.is_null()) return absl::OkStatus();
@@ -151,7 +195,9 @@ absl::Status ValidateEdits(const json& edits, std::string_view where, Version& n
   }
   if (absl::Status s = EnvList(edits, "env", where); !s.ok()) return s;
 
-  for (const json& node : edits.value("deviceNodes", json::array())) {
+  absl::StatusOr<json> nodes = ListMember(edits, "deviceNodes", where);
+  if (!nodes.ok()) return nodes.status();
+  for (const json& node : *nodes) {
     std::string at = StrCat(where, ": deviceNodes");
     if (absl::Status s = OnlyMembers(node, at,
                                      {"path", "hostPath", "type", "major", "minor", "fileMode",
@@ -162,19 +208,20 @@ absl::Status ValidateEdits(const json& edits, std::string_view where, Version& n
     if (absl::Status s = StringMember(node, "path", at, true); !s.ok()) return s;
     std::string path = node["path"];
     at = StrCat(where, ": device node ", path);
-    if (absl::Status s = StringMember(node, "hostPath", at, false); !s.ok()) return s;
-    if (node.contains("hostPath")) needed = std::max(needed, Version{0, 5, 0});
+    for (const char* key : {"hostPath", "type", "permissions"}) {
+      if (absl::Status s = StringMember(node, key, at, false); !s.ok()) return s;
+    }
+    if (!node.value("hostPath", "").empty()) needed = std::max(needed, Version{0, 5, 0});
     std::string type = node.value("type", "");
     if (type != "" && type != "b" && type != "c" && type != "u" && type != "p") {
       return absl::InvalidArgumentError(StrCat(at, ": invalid type \"", type, "\""));
     }
-    for (const char* key : {"major", "minor", "fileMode", "uid", "gid"}) {
-      if (node.contains(key) && !IsInteger(node[key])) {
-        return absl::InvalidArgumentError(StrCat(at, ": \"", key, "\" must be an integer"));
-      }
-    }
-    if (node.value("major", int64_t{0}) < 0 || node.value("minor", int64_t{0}) < 0) {
-      return absl::InvalidArgumentError(StrCat(at, ": negative device number"));
+    constexpr uint64_t kUint32Max = 0xffffffffU;
+    constexpr uint64_t kInt64Max = 0x7fffffffffffffffU;
+    for (const auto& [key, max] : {std::pair{"major", kInt64Max}, std::pair{"minor", kInt64Max},
+                                   std::pair{"fileMode", kUint32Max}, std::pair{"uid", kUint32Max},
+                                   std::pair{"gid", kUint32Max}}) {
+      if (absl::Status s = RangeMember(node, key, at, max); !s.ok()) return s;
     }
     std::string permissions = node.value("permissions", "");
     if (permissions != "none" && permissions.find_first_not_of("rwm") != std::string::npos) {
@@ -182,7 +229,9 @@ absl::Status ValidateEdits(const json& edits, std::string_view where, Version& n
     }
   }
 
-  for (const json& mount : edits.value("mounts", json::array())) {
+  absl::StatusOr<json> mounts = ListMember(edits, "mounts", where);
+  if (!mounts.ok()) return mounts.status();
+  for (const json& mount : *mounts) {
     std::string at = StrCat(where, ": mounts");
     if (absl::Status s = OnlyMembers(mount, at, {"hostPath", "containerPath", "type", "options"});
         !s.ok()) {
@@ -192,12 +241,14 @@ absl::Status ValidateEdits(const json& edits, std::string_view where, Version& n
     if (absl::Status s = StringMember(mount, "containerPath", at, true); !s.ok()) return s;
     if (absl::Status s = StringMember(mount, "type", at, false); !s.ok()) return s;
     if (absl::Status s = StringList(mount, "options", at); !s.ok()) return s;
-    if (mount.contains("type")) needed = std::max(needed, Version{0, 4, 0});
+    if (!mount.value("type", "").empty()) needed = std::max(needed, Version{0, 4, 0});
   }
 
   static const std::set<std::string> kHookNames = {
       "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
-  for (const json& hook : edits.value("hooks", json::array())) {
+  absl::StatusOr<json> hooks = ListMember(edits, "hooks", where);
+  if (!hooks.ok()) return hooks.status();
+  for (const json& hook : *hooks) {
     std::string at = StrCat(where, ": hooks");
     if (absl::Status s = OnlyMembers(hook, at, {"hookName", "path", "args", "env", "timeout"});
         !s.ok()) {
@@ -217,15 +268,14 @@ absl::Status ValidateEdits(const json& edits, std::string_view where, Version& n
     }
   }
 
-  if (edits.contains("additionalGids") && !edits["additionalGids"].is_null()) {
-    needed = std::max(needed, Version{0, 7, 0});
-    if (!edits["additionalGids"].is_array()) {
-      return absl::InvalidArgumentError(StrCat(where, ": additionalGids must be a list"));
-    }
-    for (const json& gid : edits["additionalGids"]) {
-      if (!gid.is_number_unsigned() && !(IsInteger(gid) && gid.get<int64_t>() >= 0)) {
-        return absl::InvalidArgumentError(StrCat(where, ": invalid additional gid ", gid.dump()));
-      }
+  absl::StatusOr<json> gids = ListMember(edits, "additionalGids", where);
+  if (!gids.ok()) return gids.status();
+  if (!gids->empty()) needed = std::max(needed, Version{0, 7, 0});
+  for (const json& gid : *gids) {
+    if (absl::Status s =
+            RangeMember(json{{"gid", gid}}, "gid", StrCat(where, ": additionalGids"), 0xffffffffU);
+        !s.ok()) {
+      return s;
     }
   }
 
@@ -242,6 +292,15 @@ absl::Status ValidateEdits(const json& edits, std::string_view where, Version& n
     if (rdt.contains("schemata") || rdt.contains("enableMonitoring")) {
       needed = std::max(needed, Version{1, 1, 0});
     }
+    for (const char* key : {"closID", "l3CacheSchema", "memBwSchema"}) {
+      if (absl::Status s = StringMember(rdt, key, at, false); !s.ok()) return s;
+    }
+    if (absl::Status s = StringList(rdt, "schemata", at); !s.ok()) return s;
+    for (const char* key : {"enableCMT", "enableMBM", "enableMonitoring"}) {
+      if (rdt.contains(key) && !rdt[key].is_boolean()) {
+        return absl::InvalidArgumentError(StrCat(at, ": \"", key, "\" must be true or false"));
+      }
+    }
     std::string clos = rdt.value("closID", "");
     if (clos != "/" && (clos == "." || clos == ".." ||
                         clos.find_first_of("/\n") != std::string::npos || clos.size() >= 4096)) {
@@ -249,10 +308,12 @@ absl::Status ValidateEdits(const json& edits, std::string_view where, Version& n
     }
   }
 
-  if (edits.contains("netDevices") && !edits["netDevices"].is_null()) {
+  absl::StatusOr<json> net_devices = ListMember(edits, "netDevices", where);
+  if (!net_devices.ok()) return net_devices.status();
+  if (!net_devices->empty()) {
     needed = std::max(needed, Version{1, 1, 0});
     std::set<std::string> host_names, names;
-    for (const json& dev : edits["netDevices"]) {
+    for (const json& dev : *net_devices) {
       std::string at = StrCat(where, ": netDevices");
       if (absl::Status s = OnlyMembers(dev, at, {"hostInterfaceName", "name"}); !s.ok()) return s;
       if (absl::Status s = StringMember(dev, "hostInterfaceName", at, true); !s.ok()) return s;
@@ -264,6 +325,36 @@ absl::Status ValidateEdits(const json& edits, std::string_view where, Version& n
     }
   }
   return absl::OkStatus();
+}
+
+// The numeric and boolean members of a YAML file's containerEdits, read as text, typed.
+void TypeYamlMembers(json& edits) {
+  if (!edits.is_object()) return;
+  auto type = [](json& value) {
+    if (!value.is_string()) return;
+    json typed = TypedYamlScalar(value.get<std::string>());
+    if (typed.is_number() || typed.is_boolean()) value = typed;
+  };
+  auto each = [&](const char* list, auto&& apply) {
+    if (edits.contains(list) && edits[list].is_array()) {
+      for (json& item : edits[list]) apply(item);
+    }
+  };
+  each("deviceNodes", [&](json& node) {
+    if (!node.is_object()) return;
+    for (const char* key : {"major", "minor", "fileMode", "uid", "gid"}) {
+      if (node.contains(key)) type(node[key]);
+    }
+  });
+  each("hooks", [&](json& hook) {
+    if (hook.is_object() && hook.contains("timeout")) type(hook["timeout"]);
+  });
+  each("additionalGids", type);
+  if (edits.contains("intelRdt") && edits["intelRdt"].is_object()) {
+    for (const char* key : {"enableCMT", "enableMBM", "enableMonitoring"}) {
+      if (edits["intelRdt"].contains(key)) type(edits["intelRdt"][key]);
+    }
+  }
 }
 
 absl::StatusOr<json> ReadSpecFile(const std::filesystem::path& path) {
@@ -280,7 +371,22 @@ absl::StatusOr<json> ReadSpecFile(const std::filesystem::path& path) {
     if (document.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
     return document;
   }
-  return ParseYamlAsJson(content);
+  // As Go's sigs.k8s.io/yaml reads it into CDI's types: text is text (an unquoted `name: 0` is
+  // the name "0"), and only the members that are numbers or booleans are typed.
+  absl::StatusOr<json> document = ParseYamlAsJson(content, YamlScalars::kText);
+  if (!document.ok()) return document.status();
+  if (document->is_object()) {
+    TypeYamlMembers((*document)["containerEdits"]);
+    if ((*document)["containerEdits"].is_null()) document->erase("containerEdits");
+    if (document->contains("devices") && (*document)["devices"].is_array()) {
+      for (json& device : (*document)["devices"]) {
+        if (device.is_object() && device.contains("containerEdits")) {
+          TypeYamlMembers(device["containerEdits"]);
+        }
+      }
+    }
+  }
+  return document;
 }
 
 }  // namespace
@@ -302,8 +408,10 @@ absl::Status ValidateCdiDeviceName(std::string_view name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::map<std::string, CdiDevice>> ParseCdiSpec(const json& document,
-                                                              const std::string& file) {
+namespace {
+
+absl::StatusOr<std::map<std::string, CdiDevice>> ParseValidatedSpec(const json& document,
+                                                                    const std::string& file) {
   if (absl::Status s = OnlyMembers(
           document, "spec", {"cdiVersion", "kind", "annotations", "devices", "containerEdits"});
       !s.ok()) {
@@ -323,8 +431,8 @@ absl::StatusOr<std::map<std::string, CdiDevice>> ParseCdiSpec(const json& docume
   if (kind.substr(kind.find('/') + 1).find('.') != std::string::npos) {
     needed = std::max(needed, Version{0, 6, 0});
   }
-  if (document.contains("annotations")) needed = std::max(needed, Version{0, 6, 0});
-  json spec_edits = document.value("containerEdits", json::object());
+  if (HasItems(document, "annotations")) needed = std::max(needed, Version{0, 6, 0});
+  json spec_edits = document.contains("containerEdits") ? document["containerEdits"] : json();
   if (absl::Status s = ValidateEdits(spec_edits, "containerEdits", needed); !s.ok()) return s;
 
   if (!document.contains("devices") || !document["devices"].is_array() ||
@@ -343,13 +451,13 @@ absl::StatusOr<std::map<std::string, CdiDevice>> ParseCdiSpec(const json& docume
     if (std::isdigit(static_cast<unsigned char>(name.front())) != 0) {
       needed = std::max(needed, Version{0, 5, 0});
     }
-    if (device.contains("annotations")) needed = std::max(needed, Version{0, 6, 0});
+    if (HasItems(device, "annotations")) needed = std::max(needed, Version{0, 6, 0});
     std::string where = StrCat("device ", name);
-    const json edits = device.value("containerEdits", json());
-    if (edits.is_null() || edits.empty()) {
+    const json edits = device.contains("containerEdits") ? device["containerEdits"] : json();
+    if (absl::Status s = ValidateEdits(edits, where, needed); !s.ok()) return s;
+    if (EditsAreEmpty(edits)) {
       return absl::InvalidArgumentError(StrCat(where, ": empty container edits"));
     }
-    if (absl::Status s = ValidateEdits(edits, where, needed); !s.ok()) return s;
     std::string qualified = StrCat(kind, "=", name);
     if (devices.contains(qualified)) {
       return absl::InvalidArgumentError(StrCat("device \"", name, "\" is defined twice"));
@@ -365,6 +473,19 @@ absl::StatusOr<std::map<std::string, CdiDevice>> ParseCdiSpec(const json& docume
   return devices;
 }
 
+}  // namespace
+
+absl::StatusOr<std::map<std::string, CdiDevice>> ParseCdiSpec(const json& document,
+                                                              const std::string& file) {
+  // The checks above look at every member before using it; a type they missed must still cost
+  // only this file, never the daemon.
+  try {
+    return ParseValidatedSpec(document, file);
+  } catch (const json::exception& e) {
+    return absl::InvalidArgumentError(StrCat("malformed spec: ", e.what()));
+  }
+}
+
 CdiCatalog LoadCdiSpecDirectories(const std::vector<std::filesystem::path>& dirs) {
   CdiCatalog catalog;
   // Names two files of the same priority define: refused unless a later directory settles them.
@@ -372,10 +493,12 @@ CdiCatalog LoadCdiSpecDirectories(const std::vector<std::filesystem::path>& dirs
   for (size_t priority = 0; priority < dirs.size(); ++priority) {
     std::error_code ec;
     std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(dirs[priority], ec)) {
-      std::string extension = entry.path().extension().string();
-      if (entry.is_regular_file(ec) && (extension == ".json" || extension == ".yaml")) {
-        files.push_back(entry.path());
+    std::filesystem::directory_iterator it(dirs[priority], ec);
+    for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      std::string extension = it->path().extension().string();
+      std::error_code type_ec;
+      if (it->is_regular_file(type_ec) && (extension == ".json" || extension == ".yaml")) {
+        files.push_back(it->path());
       }
     }
     std::sort(files.begin(), files.end());

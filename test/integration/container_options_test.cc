@@ -339,8 +339,14 @@ TEST_F(CdiTest, RequestedDevicesAreInjectedWithTheirEdits) {
   config.add_cdi_devices()->set_name("test.crio.io/loop=control");
   (*config.mutable_annotations())["cdi.k8s.io/extra"] = "test.crio.io/null=0";
   std::string id = CreateAndStart(config);
-  // Without a device rule of its own a container may not open this node.
-  std::string plain = CreateAndStart(Config("plain", {"sleep", "1000"}));
+  // Without a device rule of its own a container may not open this node, even one allowed to
+  // make it (CAP_MKNOD, and the "c *:* m" rule every container has).
+  runtime::v1::ContainerConfig plain_config = Config("plain", {"sleep", "1000"});
+  plain_config.mutable_linux()
+      ->mutable_security_context()
+      ->mutable_capabilities()
+      ->add_add_capabilities("MKNOD");
+  std::string plain = CreateAndStart(plain_config);
   ASSERT_TRUE(::access("/dev/loop-control", F_OK) == 0) << "this host has no /dev/loop-control";
 
   runtime::v1::ExecSyncResponse listing =
@@ -358,8 +364,9 @@ TEST_F(CdiTest, RequestedDevicesAreInjectedWithTheirEdits) {
   EXPECT_THAT(write.stderr(), HasSubstr("Read-only file system"));
   EXPECT_THAT(Exec(id, {"id", "-G"}).stdout(), HasSubstr("4242"));
 
-  runtime::v1::ExecSyncResponse refused =
-      Exec(plain, {"sh", "-c", "mknod /tmp/loop c 10 237 && exec 3<>/tmp/loop"});
+  runtime::v1::ExecSyncResponse refused = Exec(
+      plain, {"sh", "-c", "mknod /dev/made-loop c 10 237 && echo made && exec 3<>/dev/made-loop"});
+  EXPECT_EQ(refused.stdout(), "made\n");  // the node is made; opening it is what the rule stops
   EXPECT_NE(refused.exit_code(), 0);
   EXPECT_THAT(refused.stderr(), HasSubstr("Operation not permitted"));
   EXPECT_EQ(Exec(plain, {"sh", "-c", "echo ${VENDOR_DRIVER:-unset}"}).stdout(), "unset\n");

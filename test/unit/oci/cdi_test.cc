@@ -108,6 +108,28 @@ TEST(CdiSpecTest, RefusesWhatCdisOwnLoaderRefuses) {
   refused(spec, "\"containerPath\" is required");
 }
 
+TEST(CdiSpecTest, MistypedMembersAreRefusedWithoutThrowing) {
+  auto refused = [](const json& edits, const std::string& expected) {
+    json spec = MinimalSpec("1.1.0");
+    spec["devices"][0]["containerEdits"] = edits;
+    absl::StatusOr<std::map<std::string, CdiDevice>> devices = ParseCdiSpec(spec, "f");
+    ASSERT_FALSE(devices.ok()) << edits.dump();
+    EXPECT_THAT(devices.status().message(), HasSubstr(expected)) << edits.dump();
+  };
+  refused({{"deviceNodes", {{{"path", "/dev/x"}, {"type", nullptr}}}}}, "\"type\" must be");
+  refused({{"deviceNodes", {{{"path", "/dev/x"}, {"permissions", 5}}}}}, "\"permissions\"");
+  refused({{"deviceNodes", {{{"path", "/dev/x"}, {"uid", -1}}}}}, "\"uid\" must be an integer");
+  refused({{"deviceNodes", {{{"path", "/dev/x"}, {"gid", 4294967296}}}}}, "\"gid\"");
+  refused({{"deviceNodes", {{{"path", "/dev/x"}, {"fileMode", "0644"}}}}}, "\"fileMode\"");
+  refused({{"deviceNodes", json::object()}}, "\"deviceNodes\" must be a list");
+  refused({{"mounts", {{"a", {{"hostPath", "/a"}, {"containerPath", "/b"}}}}}}, "must be a list");
+  refused({{"env", "A=1"}}, "\"env\" must be a list");
+  refused({{"additionalGids", {-5}}}, "additionalGids");
+  refused({{"intelRdt", {{"closID", 1}}}}, "\"closID\" must be");
+  refused({{"intelRdt", {{"enableCMT", "yes"}}}}, "\"enableCMT\" must be true or false");
+  refused({{"env", json::array()}}, "empty container edits");
+}
+
 TEST(CdiSpecTest, AVersionTooOldForTheFeaturesUsedIsRefused) {
   json spec = MinimalSpec("0.4.0");
   spec["devices"][0]["containerEdits"]["deviceNodes"] = {
@@ -154,6 +176,40 @@ devices:
   // YAML 1.1's octal, as the tools that write these files mean it.
   EXPECT_EQ(catalog.devices.at("vendor.com/gpu=1").device_edits["deviceNodes"][0]["fileMode"],
             0640);
+}
+
+TEST_F(CdiDirectoriesTest, YamlTextIsTextAndOnlyNumericMembersAreNumbers) {
+  // As Go's sigs.k8s.io/yaml reads it into CDI's types: an unquoted 0 is the name "0", and the
+  // numbers of a device node are numbers (0640 octal, YAML 1.1).
+  scratch_.Write("etc/gpu.yaml", R"(cdiVersion: 0.7.0
+kind: vendor.com/gpu
+devices:
+  - name: 0
+    containerEdits:
+      env: [ON=yes]
+      additionalGids: [44]
+      deviceNodes:
+        - path: /dev/gpu0
+          type: c
+          major: 195
+          minor: 0
+          fileMode: 0640
+          uid: 0
+      hooks:
+        - hookName: createContainer
+          path: /bin/true
+          args: [true, 1]
+          timeout: 5
+)");
+  CdiCatalog catalog = LoadCdiSpecDirectories({etc_});
+  ASSERT_THAT(catalog.errors, IsEmpty());
+  const json& edits = catalog.devices.at("vendor.com/gpu=0").device_edits;
+  EXPECT_EQ(edits["env"][0], "ON=yes");
+  EXPECT_EQ(edits["additionalGids"][0], 44);
+  EXPECT_EQ(edits["deviceNodes"][0]["fileMode"], 0640);
+  EXPECT_EQ(edits["deviceNodes"][0]["major"], 195);
+  EXPECT_EQ(edits["hooks"][0]["args"], json({"true", "1"}));
+  EXPECT_EQ(edits["hooks"][0]["timeout"], 5);
 }
 
 TEST_F(CdiDirectoriesTest, ABrokenFileIsSkippedAndTheOthersStillCount) {
@@ -338,11 +394,25 @@ TEST(CdiInjectTest, AHostNodeThatIsMissingOrNoDeviceFailsWithTheSpecUntouched) {
 TEST(CdiInjectTest, AFullyDescribedNodeNeedsNoHostNode) {
   json file = MinimalSpec();
   file["devices"][0]["containerEdits"]["deviceNodes"] = {
-      {{"path", "/dev/vgpu"}, {"type", "c"}, {"major", 195}, {"minor", 3}}};
+      {{"path", "/dev/vgpu"}, {"type", "c"}, {"major", 195}, {"minor", 3}},
+      // Not on the host, and its host path is no device: the numbers are all it needs.
+      {{"path", "/dev/vgpu-ctl"}, {"hostPath", "/etc"}, {"type", "c"}, {"major", 195}}};
   json spec = BaseSpec();
   ASSERT_TRUE(InjectCdiDevices(Catalog(file), {"vendor.com/gpu=0"}, spec).ok());
   EXPECT_EQ(spec["linux"]["devices"][1]["major"], 195);
   EXPECT_EQ(spec["linux"]["resources"]["devices"][1]["minor"], 3);
+  // A minor left out is 0, not a wildcard rule for every minor of 195.
+  EXPECT_EQ(spec["linux"]["devices"][2]["minor"], 0);
+  EXPECT_EQ(spec["linux"]["resources"]["devices"][2]["minor"], 0);
+  EXPECT_FALSE(spec["linux"]["devices"][2].contains("hostPath"));
+}
+
+TEST(CdiInjectTest, AnEmptyHostPathMeansThePath) {
+  json file = MinimalSpec();
+  file["devices"][0]["containerEdits"]["deviceNodes"] = {{{"path", "/dev/null"}, {"hostPath", ""}}};
+  json spec = BaseSpec();
+  ASSERT_TRUE(InjectCdiDevices(Catalog(file), {"vendor.com/gpu=0"}, spec).ok());
+  EXPECT_EQ(spec["linux"]["devices"][1]["type"], "c");
 }
 
 TEST(CdiInjectTest, NetDevicesAreRefusedNotDropped) {

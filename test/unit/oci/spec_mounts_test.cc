@@ -561,11 +561,16 @@ TEST_F(MountsTest, DeviceOwnershipFromTheSecurityContext) {
   EXPECT_EQ(node["uid"], 1000);
   EXPECT_EQ(node["gid"], 2000);
 
-  sc()->mutable_run_as_user()->set_value(0);  // root keeps the host's owner
+  // A root container keeps the host node's owner: a node owned by 7:8, made for the test.
+  fs::path owned = host_ / "owned-null";
+  ASSERT_EQ(::mknod(owned.c_str(), S_IFCHR | 0600, st.st_rdev), 0) << std::strerror(errno);
+  ASSERT_EQ(::chown(owned.c_str(), 7, 8), 0);
+  d->set_host_path(owned.string());
+  sc()->mutable_run_as_user()->set_value(0);
   sc()->clear_run_as_group();
   node = Generate()["linux"]["devices"][0];
-  EXPECT_EQ(node["uid"], st.st_uid);
-  EXPECT_EQ(node["gid"], st.st_gid);
+  EXPECT_EQ(node["uid"], 7);
+  EXPECT_EQ(node["gid"], 8);
 }
 
 TEST_F(MountsTest, PrivilegedGetsHostDevicesUnlessConfiguredOtherwise) {
