@@ -169,6 +169,18 @@ absl::Status RangeMember(const json& object, const char* key, std::string_view w
   return absl::OkStatus();
 }
 
+// `annotations`: a map of strings, as CDI's Go type has it.
+absl::Status AnnotationsMember(const json& object, std::string_view where) {
+  if (!object.contains("annotations") || object["annotations"].is_null()) return absl::OkStatus();
+  const json& annotations = object["annotations"];
+  bool valid = annotations.is_object();
+  for (const auto& [key, value] : annotations.items()) valid = valid && value.is_string();
+  if (!valid) {
+    return absl::InvalidArgumentError(StrCat(where, ": \"annotations\" must map names to strings"));
+  }
+  return absl::OkStatus();
+}
+
 bool HasItems(const json& object, const char* key) {
   return object.contains(key) && (object[key].is_array() || object[key].is_object()) &&
          !object[key].empty();
@@ -431,6 +443,7 @@ absl::StatusOr<std::map<std::string, CdiDevice>> ParseValidatedSpec(const json& 
   if (kind.substr(kind.find('/') + 1).find('.') != std::string::npos) {
     needed = std::max(needed, Version{0, 6, 0});
   }
+  if (absl::Status s = AnnotationsMember(document, "spec"); !s.ok()) return s;
   if (HasItems(document, "annotations")) needed = std::max(needed, Version{0, 6, 0});
   json spec_edits = document.contains("containerEdits") ? document["containerEdits"] : json();
   if (absl::Status s = ValidateEdits(spec_edits, "containerEdits", needed); !s.ok()) return s;
@@ -451,6 +464,7 @@ absl::StatusOr<std::map<std::string, CdiDevice>> ParseValidatedSpec(const json& 
     if (std::isdigit(static_cast<unsigned char>(name.front())) != 0) {
       needed = std::max(needed, Version{0, 5, 0});
     }
+    if (absl::Status s = AnnotationsMember(device, StrCat("device ", name)); !s.ok()) return s;
     if (HasItems(device, "annotations")) needed = std::max(needed, Version{0, 6, 0});
     std::string where = StrCat("device ", name);
     const json edits = device.contains("containerEdits") ? device["containerEdits"] : json();

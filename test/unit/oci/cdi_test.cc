@@ -128,6 +128,9 @@ TEST(CdiSpecTest, MistypedMembersAreRefusedWithoutThrowing) {
   refused({{"intelRdt", {{"closID", 1}}}}, "\"closID\" must be");
   refused({{"intelRdt", {{"enableCMT", "yes"}}}}, "\"enableCMT\" must be true or false");
   refused({{"env", json::array()}}, "empty container edits");
+  json spec = MinimalSpec();
+  spec["annotations"] = {{"vendor.com/x", 1}};
+  EXPECT_THAT(ParseCdiSpec(spec, "f").status().message(), HasSubstr("must map names to strings"));
 }
 
 TEST(CdiSpecTest, AVersionTooOldForTheFeaturesUsedIsRefused) {
