@@ -14,6 +14,7 @@ build_packages=(
 runtime_packages=(
   musl-tools runc crun conmon busybox-static containers-storage skopeo podman docker-registry iproute2 procps util-linux tar
   zstd  # the zstd-layer image fixture (test/fixtures/marked-image.sh)
+  tzdata  # zone files the timezone option copies into containers whose image has none
   apparmor  # apparmor_parser: the default AppArmor profile is compiled in the unit tests
   criu  # CheckpointContainer asks it whether it can work on this kernel
   containernetworking-plugins iptables

@@ -213,8 +213,10 @@ std::vector<ConfigOption> BuildConfigOptions() {
       {"crio.runtime", "disable_hostport_mapping", false,
        "Leave host port mappings to the CNI plugins.", FIELD(runtime.disable_hostport_mapping),
        kRestart, kNo, {}, Check::kNone, "disable-hostport-mapping"},
-      {"crio.runtime", "timezone", "", "Time zone for containers: a name, \"Local\", or empty.",
-       FIELD(runtime.timezone), kRestart, kNo, {}, Check::kNone, "timezone"},
+      {"crio.runtime", "timezone", "",
+       "Time zone of every container's /etc/localtime: a zone name (Europe/Paris), \"Local\" "
+       "for the host's, or empty for the image's own.",
+       FIELD(runtime.timezone), kRestart, kYes, {}, Check::kNone, "timezone"},
       {"crio.runtime", "default_mounts_file", "", "File listing host:container bind mounts for all.",
        FIELD(runtime.default_mounts_file), kRestart, kNo, {}, Check::kNone, "default-mounts-file"},
       {"crio.runtime", "absent_mount_sources_to_reject", Strings{},

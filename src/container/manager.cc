@@ -397,6 +397,8 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& pod_id,
   inputs.selinux_labels = *labels;
   inputs.hooks = hooks_.Get(settings->runtime.hooks_dir);
   inputs.cdi_spec_dirs = settings->runtime.cdi_spec_dirs;
+  inputs.timezone = settings->runtime.timezone;
+  inputs.localtime_copy = (container.dir / "localtime").string();
   inputs.add_inheritable_capabilities = settings->runtime.add_inheritable_capabilities;
   inputs.additional_devices = settings->runtime.additional_devices;
   inputs.allowed_devices = settings->runtime.allowed_devices;

@@ -459,6 +459,12 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
   if (!pod.resolv_conf.empty()) {
     add_default(PodFileMount("/etc/resolv.conf", pod.resolv_conf, readonly_root));
   }
+  // A CRI mount of /etc/localtime is the kubelet's (or the user's) choice, and wins.
+  if (cri_destinations.count("/etc/localtime") == 0) {
+    absl::StatusOr<std::optional<json>> localtime = PrepareTimezone(in);
+    if (!localtime.ok()) return localtime.status();
+    if (*localtime) mounts.push_back(**localtime);
+  }
   for (auto& m : cri_mounts) mounts.push_back(std::move(m.mount));
   spec["mounts"] = mounts;
   if (propagation_level == 1) spec["linux"]["rootfsPropagation"] = "rslave";

@@ -569,6 +569,20 @@ TEST_F(LogSizeMaxTest, TheLogNeverGrowsPastTheLimit) {
   EXPECT_THAT(content, Not(HasSubstr("line-0-")));  // the oldest went with the start over
 }
 
+// timezone: every container's /etc/localtime is the zone asked for. busybox has no zone data,
+// so the host's zone file is what the container reads.
+class TimezoneOptionTest : public PodFixture {
+ protected:
+  TimezoneOptionTest() : PodFixture(NodeOptions{.extra_args = {"--timezone=Asia/Tokyo"}}) {}
+};
+
+TEST_F(TimezoneOptionTest, ContainersTellTimeInTheConfiguredZone) {
+  std::string id = CreateAndStart(Config("clock", {"sleep", "1000"}));
+  EXPECT_EQ(Exec(id, {"date", "+%Z %z"}).stdout(), "JST +0900\n");
+  // Read-only: the container cannot change the node's choice for itself.
+  EXPECT_NE(Exec(id, {"sh", "-c", "echo x > /etc/localtime"}).exit_code(), 0);
+}
+
 // selinux = true on a host without SELinux (this one): labeling is skipped cleanly, as in CRI-O,
 // and everything still runs. Hosts with SELinux are covered by the unit tests of
 // oci/selinux_test.cc with real file labels.

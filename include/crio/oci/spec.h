@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -133,6 +134,10 @@ struct SpecInputs {
   // The container's labels (ContainerSelinuxLabels of its pod's); empty when it runs unlabeled.
   // The mount label also relabels the CRI mounts that ask for it.
   SelinuxLabels selinux_labels;
+  // crio.conf timezone: a zone name, "Local" (the host's), or empty (the image's own). Where
+  // the image has no zone data, the host's zone file is copied to `localtime_copy` and bound.
+  std::string timezone;
+  std::string localtime_copy;
   // cdi_spec_dirs: where the CDI devices a container asks for are described, lowest priority
   // first.
   std::vector<std::string> cdi_spec_dirs;
@@ -232,6 +237,10 @@ absl::Status AddMounts(const SpecInputs& in, const ResolvedUser& user, bool read
 
 // linux.devices and linux.resources.devices.
 absl::Status AddDevices(const SpecInputs& in, nlohmann::json& spec);
+
+// Sets up /etc/localtime in the rootfs for `timezone`; the mount to add when the host's zone
+// file has to be bound (the image has no zone data), none when a link in the image does.
+absl::StatusOr<std::optional<nlohmann::json>> PrepareTimezone(const SpecInputs& in);
 
 }  // namespace spec_internal
 

@@ -613,5 +613,75 @@ TEST_F(MountsTest, PrivilegedDeviceScanFollowsNoSymlinks) {
   EXPECT_EQ(devices[1]["major"], 7);
 }
 
+// timezone: the image's /etc/localtime is replaced by the zone asked for.
+class TimezoneTest : public MountsTest {
+ protected:
+  void SetUp() override {
+    MountsTest::SetUp();
+    fs::create_directories(rootfs_ / "etc");
+    WriteFile(rootfs_ / "etc/localtime", "the image's own zone");
+    in_.localtime_copy = (dir_ / "localtime").string();
+  }
+  static std::string Slurp(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+};
+
+TEST_F(TimezoneTest, NoneKeepsTheImagesOwn) {
+  json spec = Generate();
+  EXPECT_TRUE(MountAt(spec, "/etc/localtime").is_null());
+  EXPECT_EQ(Slurp(rootfs_ / "etc/localtime"), "the image's own zone");
+}
+
+TEST_F(TimezoneTest, WithoutZoneDataInTheImageTheHostsFileIsBound) {
+  const fs::path zone = "/usr/share/zoneinfo/Asia/Tokyo";
+  if (!fs::exists(zone)) GTEST_SKIP() << "no tzdata on this host";
+  in_.timezone = "Asia/Tokyo";
+  json spec = Generate();
+  json mount = MountAt(spec, "/etc/localtime");
+  ASSERT_FALSE(mount.is_null());
+  EXPECT_EQ(mount["source"], in_.localtime_copy);
+  EXPECT_THAT(Options(mount), Contains("ro"));
+  EXPECT_EQ(Slurp(in_.localtime_copy), Slurp(zone));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(rootfs_ / "etc/localtime")));  // the image's went
+}
+
+TEST_F(TimezoneTest, WithZoneDataInTheImageALinkToIt) {
+  in_.timezone = "Asia/Tokyo";
+  fs::create_directories(rootfs_ / "usr/share/zoneinfo/Asia");
+  WriteFile(rootfs_ / "usr/share/zoneinfo/Asia/Tokyo", "the image's Tokyo");
+  json spec = Generate();
+  EXPECT_TRUE(MountAt(spec, "/etc/localtime").is_null());
+  EXPECT_EQ(fs::read_symlink(rootfs_ / "etc/localtime"), "/usr/share/zoneinfo/Asia/Tokyo");
+  EXPECT_FALSE(fs::exists(in_.localtime_copy));
+}
+
+TEST_F(TimezoneTest, LocalIsTheHostsZone) {
+  std::error_code ec;
+  fs::path host_zone = fs::canonical("/etc/localtime", ec);
+  if (ec) GTEST_SKIP() << "this host has no /etc/localtime";
+  in_.timezone = "Local";
+  json spec = Generate();
+  ASSERT_FALSE(MountAt(spec, "/etc/localtime").is_null());
+  EXPECT_EQ(Slurp(in_.localtime_copy), Slurp(host_zone));
+}
+
+TEST_F(TimezoneTest, NamesThatAreNotZonesAreRefused) {
+  for (const char* name :
+       {"../../etc/shadow", "/etc/shadow", "Asia/../../../etc/shadow", "No/Such_Zone"}) {
+    in_.timezone = name;
+    EXPECT_EQ(Error().code(), absl::StatusCode::kInvalidArgument) << name;
+  }
+}
+
+TEST_F(TimezoneTest, ACriMountOfLocaltimeWins) {
+  in_.timezone = "UTC";
+  AddMount("/etc/localtime", (host_ / "hosts").string());
+  json spec = Generate();
+  EXPECT_EQ(MountAt(spec, "/etc/localtime")["source"], (host_ / "hosts").string());
+  EXPECT_EQ(Slurp(rootfs_ / "etc/localtime"), "the image's own zone");
+}
+
 }  // namespace
 }  // namespace crio::oci
