@@ -106,7 +106,8 @@ void ContainerManager::Emit(const Container& container, LifecycleEvent::Type typ
   options_.events->Publish({.container_id = container.id,
                             .pod_id = container.pod_id,
                             .type = type,
-                            .created_at = absl::ToUnixNanos(absl::Now())});
+                            .created_at = absl::ToUnixNanos(absl::Now()),
+                            .subject = std::make_shared<const std::any>(container)});
 }
 
 void ContainerManager::OnExit(const std::string& id) {

@@ -44,11 +44,20 @@ grpc::Status RuntimeServiceImpl::GetContainerEvents(
     response.set_container_id(event->container_id);
     response.set_container_event_type(ToCri(event->type));
     response.set_created_at(event->created_at);
-    // The statuses as they are now; a deleted pod has none.
+    // The event's own container as it was then, as CRI-O builds its events when they happen:
+    // a STOPPED event read after the container was removed still carries its exit. The pod and
+    // its other containers as they are now; a deleted pod has none.
+    const auto* then = event->subject != nullptr
+                           ? std::any_cast<container::Container>(event->subject.get())
+                           : nullptr;
     if (absl::StatusOr<sandbox::Sandbox> pod = services_.sandboxes->Get(event->pod_id); pod.ok()) {
       FillPodStatus(*pod, response.mutable_pod_sandbox_status());
       for (const container::Container& c : services_.containers->List({.pod_id = pod->id})) {
+        if (then != nullptr && c.id == then->id) continue;
         FillContainerStatus(c, response.add_containers_statuses());
+      }
+      if (then != nullptr && event->type != LifecycleEvent::Type::kDeleted) {
+        FillContainerStatus(*then, response.add_containers_statuses());
       }
     }
     if (!writer->Write(response)) break;  // the client hung up

@@ -447,46 +447,20 @@ TEST_F(DeviceOptionsTest, ThePodAnnotationOnlyForAllowedDevices) {
   pod.mutable_metadata()->set_name("annotated");
   pod.mutable_metadata()->set_uid("annotated-uid");
   (*pod.mutable_annotations())["io.kubernetes.cri-o.Devices"] = "/dev/loop-control:/dev/pod-loop";
-  runtime::v1::RunPodSandboxRequest run;
-  *run.mutable_config() = pod;
-  runtime::v1::RunPodSandboxResponse ran;
-  grpc::Status status =
-      node_.daemon().runtime().RunPodSandbox(Context(std::chrono::seconds(60)).get(), run, &ran);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::string pod_id = ran.pod_sandbox_id();
+  const std::string fixture_pod = pod_id_;
+  const runtime::v1::PodSandboxConfig fixture_config = pod_config_;
+  pod_id_ = node_.RunPod(pod);
+  pod_config_ = pod;
+  std::string annotated = CreateAndStart(Config("annotated", {"sleep", "1000"}));
+  EXPECT_EQ(Exec(annotated, {"sh", "-c", "exec 3<>/dev/pod-loop && echo opened"}).stdout(),
+            "opened\n");
+  node_.StopAndRemovePod(pod_id_);
+  pod_id_ = fixture_pod;
+  pod_config_ = fixture_config;
 
-  runtime::v1::CreateContainerRequest create;
-  create.set_pod_sandbox_id(pod_id);
-  *create.mutable_config() = Config("annotated", {"sleep", "1000"});
-  *create.mutable_sandbox_config() = pod;
-  runtime::v1::CreateContainerResponse created;
-  status = node_.daemon().runtime().CreateContainer(Context().get(), create, &created);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  runtime::v1::StartContainerRequest start;
-  start.set_container_id(created.container_id());
-  runtime::v1::StartContainerResponse started;
-  ASSERT_TRUE(node_.daemon().runtime().StartContainer(Context().get(), start, &started).ok());
-  EXPECT_EQ(
-      Exec(created.container_id(), {"sh", "-c", "exec 3<>/dev/pod-loop && echo opened"}).stdout(),
-      "opened\n");
   // The fixture's pod did not ask: its containers do not have the node.
   std::string plain = CreateAndStart(Config("plain", {"sleep", "1000"}));
   EXPECT_NE(Exec(plain, {"test", "-e", "/dev/pod-loop"}).exit_code(), 0);
-
-  runtime::v1::StopPodSandboxRequest stop;
-  stop.set_pod_sandbox_id(pod_id);
-  runtime::v1::StopPodSandboxResponse stopped;
-  EXPECT_TRUE(node_.daemon()
-                  .runtime()
-                  .StopPodSandbox(Context(std::chrono::seconds(60)).get(), stop, &stopped)
-                  .ok());
-  runtime::v1::RemovePodSandboxRequest remove;
-  remove.set_pod_sandbox_id(pod_id);
-  runtime::v1::RemovePodSandboxResponse removed;
-  EXPECT_TRUE(node_.daemon()
-                  .runtime()
-                  .RemovePodSandbox(Context(std::chrono::seconds(60)).get(), remove, &removed)
-                  .ok());
 }
 
 // container_min_memory: a memory limit below the handler's minimum (12MiB unless set) is

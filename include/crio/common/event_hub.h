@@ -1,5 +1,6 @@
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -21,6 +22,9 @@ struct LifecycleEvent {
   std::string pod_id;
   Type type = Type::kCreated;
   int64_t created_at = 0;  // Unix nanoseconds
+  // What the subject was when the event happened (the publisher's record type), for readers
+  // that come later: by then a stopped container may already be gone.
+  std::shared_ptr<const std::any> subject;
 };
 
 // Fan-out of lifecycle events to every subscriber. A subscriber that falls behind by more than
