@@ -426,9 +426,10 @@ std::vector<HandlerOption> BuildHandlerOptions() {
       {"crio.runtime.runtimes.*", "privileged_without_host_devices", false,
        "Privileged containers get no host devices.", HFIELD(privileged_without_host_devices),
        kLive, kYes},
-      {"crio.runtime.runtimes.*", "container_min_memory", "12MiB",
+      {"crio.runtime.runtimes.*", "container_min_memory", "",
        "Smallest memory limit a container may have (CreateContainer and "
-       "UpdateContainerResources refuse less); empty means 12MiB.",
+       "UpdateContainerResources refuse less); empty means CRI-O's default: 500KiB for crun, "
+       "12MiB for other runtimes.",
        HFIELD(container_min_memory), kLive, kYes, {}, Check::kMemory},
       {"crio.runtime.runtimes.*", "no_sync_log", false,
        "Do not fsync container logs when the container exits.", HFIELD(no_sync_log), kLive, kNo},

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <regex>
 
 #include "crio/common/strings.h"
@@ -275,6 +276,14 @@ absl::StatusOr<int64_t> ParseMemorySize(std::string_view text) {
   double bytes = value * multiplier;
   if (bytes >= 9.2e18) return invalid();
   return static_cast<int64_t>(bytes);
+}
+
+absl::StatusOr<int64_t> ContainerMinMemory(const RuntimeHandler& handler, std::string_view name) {
+  if (!handler.container_min_memory.empty()) return ParseMemorySize(handler.container_min_memory);
+  std::string binary = handler.runtime_path.empty()
+                           ? std::string(name)
+                           : std::filesystem::path(handler.runtime_path).filename().string();
+  return binary == "crun" ? int64_t{500} * 1024 : int64_t{12} * 1024 * 1024;
 }
 
 absl::StatusOr<int64_t> ParseDuration(std::string_view text) {

@@ -176,13 +176,12 @@ namespace {
 absl::Status CheckMinimumMemory(const config::Config& settings, const std::string& handler_name,
                                 int64_t limit) {
   if (limit == 0) return absl::OkStatus();
-  std::string minimum_text = "12MiB";
-  if (auto handler = settings.runtime.runtimes.find(
-          handler_name.empty() ? settings.runtime.default_runtime : handler_name);
-      handler != settings.runtime.runtimes.end() && !handler->second.container_min_memory.empty()) {
-    minimum_text = handler->second.container_min_memory;
-  }
-  absl::StatusOr<int64_t> minimum = config::ParseMemorySize(minimum_text);
+  const std::string name = handler_name.empty() ? settings.runtime.default_runtime : handler_name;
+  auto handler = settings.runtime.runtimes.find(name);
+  absl::StatusOr<int64_t> minimum = config::ContainerMinMemory(
+      handler != settings.runtime.runtimes.end() ? handler->second
+                                                 : config::DefaultRuntimeHandler(),
+      name);
   if (!minimum.ok()) return minimum.status();
   if (limit < *minimum) {
     return absl::InvalidArgumentError(

@@ -463,7 +463,7 @@ TEST_F(DeviceOptionsTest, ThePodAnnotationOnlyForAllowedDevices) {
   EXPECT_NE(Exec(plain, {"test", "-e", "/dev/pod-loop"}).exit_code(), 0);
 }
 
-// container_min_memory: a memory limit below the handler's minimum (12MiB unless set) is
+// container_min_memory: a memory limit below the handler's minimum (12MiB for runc unless set) is
 // refused at creation and on update, as CRI-O refuses it, before the kernel would kill the
 // container on its way up.
 class MinimumMemoryTest : public PodFixture {

@@ -105,4 +105,9 @@ absl::StatusOr<int64_t> ParseDuration(std::string_view text);
 // every unit a power of 1024 ("12MiB", "12MB", "12m" are all 12582912); returns bytes.
 absl::StatusOr<int64_t> ParseMemorySize(std::string_view text);
 
+// The smallest memory limit a container of the handler `name` may have: its
+// container_min_memory, or when that is empty CRI-O's default for its runtime (500KiB for crun,
+// which starts in far less memory than runc; 12MiB otherwise).
+absl::StatusOr<int64_t> ContainerMinMemory(const RuntimeHandler& handler, std::string_view name);
+
 }  // namespace crio::config

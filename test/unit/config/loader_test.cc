@@ -170,7 +170,7 @@ TEST(MergeTomlTest, RuntimeHandlersMergeKeyByKey) {
   EXPECT_EQ(runc.runtime_root, "/run/runc");  // kept from the default handler
   const RuntimeHandler& crun = config.runtime.runtimes.at("crun");
   EXPECT_EQ(crun.runtime_root, "/run/crun");
-  EXPECT_EQ(crun.container_min_memory, "12MiB");  // a new handler starts from the defaults
+  EXPECT_EQ(crun.container_create_timeout, 240);  // a new handler starts from the defaults
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0].key, "crio.runtime.runtimes.crun.bogus");
 }

@@ -40,6 +40,18 @@ TEST(ParseMemorySizeTest, RejectsOtherText) {
   }
 }
 
+TEST(ContainerMinMemoryTest, TheHandlersValueElseCrioDefaultForItsRuntime) {
+  RuntimeHandler handler = DefaultRuntimeHandler();
+  EXPECT_EQ(*ContainerMinMemory(handler, "runc"), 12 * 1024 * 1024);
+  EXPECT_EQ(*ContainerMinMemory(handler, "crun"), 500 * 1024);  // named crun, found in $PATH
+  handler.runtime_path = "/usr/local/bin/crun";
+  EXPECT_EQ(*ContainerMinMemory(handler, "fast"), 500 * 1024);
+  handler.container_min_memory = "64m";
+  EXPECT_EQ(*ContainerMinMemory(handler, "fast"), 64 * 1024 * 1024);
+  handler.container_min_memory = "lots";
+  EXPECT_FALSE(ContainerMinMemory(handler, "fast").ok());
+}
+
 TEST(FormatTomlTest, QuotesAndEscapes) {
   EXPECT_EQ(FormatToml(Value(std::string("a\"b\\c\nd"))), R"("a\"b\\c\nd")");
   EXPECT_EQ(FormatToml(Value(true)), "true");
