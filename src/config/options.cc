@@ -89,8 +89,9 @@ std::vector<ConfigOption> BuildConfigOptions() {
        "Monitor cgroup (deprecated: use the handler's monitor_cgroup).",
        FIELD(runtime.conmon_cgroup), kRestart, kYes, {}, Check::kNone, "conmon-cgroup"},
       {"crio.runtime", "conmon_env", Strings{},
-       "Environment of the monitor (deprecated: use the handler's monitor_env).",
-       FIELD(runtime.conmon_env), kRestart, kNo, {}, Check::kNone, "conmon-env"},
+       "Environment of the monitor for handlers without a monitor_env (deprecated: use the "
+       "handler's monitor_env).",
+       FIELD(runtime.conmon_env), kRestart, kYes, {}, Check::kNone, "conmon-env"},
       {"crio.runtime", "cgroup_manager", "systemd",
        "Cgroup driver: systemd or cgroupfs (cgroupfs where systemd is not PID 1).",
        FIELD(runtime.cgroup_manager), kRestart, kYes, {"systemd", "cgroupfs"}, Check::kNone,

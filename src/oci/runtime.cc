@@ -53,7 +53,9 @@ absl::StatusOr<RuntimeSettings> RuntimeSettings::FromConfig(const config::Config
   } else {
     settings.monitor_binary = std::filesystem::path(build_info::kLibexecDir) / "conmon";
   }
-  settings.monitor_env = handler.monitor_env;
+  // Likewise the deprecated conmon_env, for a handler that names no environment of its own.
+  settings.monitor_env =
+      !handler.monitor_env.empty() ? handler.monitor_env : config.runtime.conmon_env;
   settings.monitor_cgroup =
       !handler.monitor_cgroup.empty() ? handler.monitor_cgroup : config.runtime.conmon_cgroup;
   settings.exits_dir = config.runtime.container_exits_dir;

@@ -59,6 +59,17 @@ TEST(CheckHandlersTest, MonitorCgroupFollowsTheCgroupManager) {
   EXPECT_EQ(RuntimeSettings::FromConfig(config, "runc")->monitor_cgroup, "pod");
 }
 
+TEST(RuntimeSettingsTest, DeprecatedConmonEnvServesHandlersWithoutTheirOwn) {
+  config::Config config = config::Defaults();
+  config.runtime.conmon_env = {"PATH=/opt/bin", "LEGACY=1"};
+  // runc's default table has its own monitor_env, which wins.
+  EXPECT_EQ(RuntimeSettings::FromConfig(config, "runc")->monitor_env,
+            config.runtime.runtimes["runc"].monitor_env);
+  config.runtime.runtimes["runc"].monitor_env.clear();
+  EXPECT_EQ(RuntimeSettings::FromConfig(config, "runc")->monitor_env,
+            (std::vector<std::string>{"PATH=/opt/bin", "LEGACY=1"}));
+}
+
 TEST(CheckHandlersTest, RefusesRuntimeTypesWeCannotDrive) {
   config::Config config = config::Defaults();
   EXPECT_TRUE(CheckHandlers(config).ok());
