@@ -238,45 +238,39 @@ TEST(DaemonTest, RefusesToReplaceSomethingThatIsNotASocket) {
   EXPECT_THAT(result.output, HasSubstr("exists and is not a socket"));
 }
 
-TEST(DaemonTest, BrokenConfigurationStopsStartupBeforeAnyState) {
-  Daemon daemon("[crio.runtime]\ncgroup_manager = \"cgroupv3\"\n");
+// Starts a daemon over `config` and expects it to exit before it serves or touches any state,
+// saying `why`.
+void ExpectRefusedAtStartup(const std::string& config, const std::string& why) {
+  Daemon daemon(config);
   RunResult result = daemon.StartExpectingExit();
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_THAT(result.output, HasSubstr("crio.conf:2: crio.runtime.cgroup_manager"));
+  EXPECT_THAT(result.output, HasSubstr(why));
   EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+}
+
+TEST(DaemonTest, BrokenConfigurationStopsStartupBeforeAnyState) {
+  ExpectRefusedAtStartup("[crio.runtime]\ncgroup_manager = \"cgroupv3\"\n",
+                         "crio.conf:2: crio.runtime.cgroup_manager");
 }
 
 TEST(DaemonTest, UnparsableConfigurationStopsStartup) {
-  Daemon daemon("[crio.api\nlisten = 3\n");
-  RunResult result = daemon.StartExpectingExit();
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_THAT(result.output, HasSubstr("crio.conf:1: invalid TOML"));
-  EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+  ExpectRefusedAtStartup("[crio.api\nlisten = 3\n", "crio.conf:1: invalid TOML");
 }
 
 TEST(DaemonTest, MissingRuntimeStopsStartup) {
-  Daemon daemon("[crio.runtime.runtimes.runc]\nruntime_path = \"/nonexistent/runc\"\n");
-  RunResult result = daemon.StartExpectingExit();
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_THAT(result.output, HasSubstr("runtime_path /nonexistent/runc is not an executable file"));
-  EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+  ExpectRefusedAtStartup("[crio.runtime.runtimes.runc]\nruntime_path = \"/nonexistent/runc\"\n",
+                         "runtime_path /nonexistent/runc is not an executable file");
 }
 
 TEST(DaemonTest, AnAdditionalDeviceThatIsNotThereStopsStartup) {
-  Daemon daemon("[crio.runtime]\nadditional_devices = [\"/dev/no-such-device:/dev/x:rw\"]\n");
-  RunResult result = daemon.StartExpectingExit();
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_THAT(result.output, HasSubstr("crio.runtime.additional_devices: /dev/no-such-device is "
-                                       "not a valid device"));
-  EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+  ExpectRefusedAtStartup(
+      "[crio.runtime]\nadditional_devices = [\"/dev/no-such-device:/dev/x:rw\"]\n",
+      "crio.runtime.additional_devices: /dev/no-such-device is not a valid device");
 }
 
 TEST(DaemonTest, ALogSizeMaxBelowOneReadStopsStartup) {
-  Daemon daemon("[crio.runtime]\nlog_size_max = 4096\n");
-  RunResult result = daemon.StartExpectingExit();
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_THAT(result.output, HasSubstr("crio.runtime.log_size_max: must be negative or at least "
-                                       "8192, got 4096"));
+  ExpectRefusedAtStartup("[crio.runtime]\nlog_size_max = 4096\n",
+                         "crio.runtime.log_size_max: must be negative or at least 8192, got 4096");
 }
 
 TEST(DaemonTest, UnknownKeysAndUnsupportedOptionsAreWarnings) {
