@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <string>
@@ -555,6 +556,40 @@ TEST_F(TimezoneOptionTest, ContainersTellTimeInTheConfiguredZone) {
   EXPECT_EQ(Exec(id, {"date", "+%Z %z"}).stdout(), "JST +0900\n");
   // Read-only: the container cannot change the node's choice for itself.
   EXPECT_NE(Exec(id, {"sh", "-c", "echo x > /etc/localtime"}).exit_code(), 0);
+}
+
+// no_pivot and the handler's no_sync_log: the runtime is asked not to pivot_root (runc then
+// moves the root and chroots, for roots on a ramdisk), the monitor not to fsync logs, and the
+// container still runs. A wrapper in front of runc records how the monitor called it.
+struct RecordingRuntimeHolder {
+  TempDir dir;
+};
+
+class NoPivotNoSyncLogTest : protected RecordingRuntimeHolder, public PodFixture {
+ protected:
+  NoPivotNoSyncLogTest() : PodFixture(Options(*this)) {}
+  static NodeOptions Options(RecordingRuntimeHolder& holder) {
+    std::filesystem::path wrapper = holder.dir.Write(
+        "runc", StrCat("#!/bin/sh\necho \"$*\" >> ", (holder.dir.path() / "calls").string(),
+                       "\nexec /usr/sbin/runc \"$@\"\n"));
+    ::chmod(wrapper.c_str(), 0755);
+    return NodeOptions{.extra_args = {"--no-pivot"},
+                       .dropin = StrCat("[crio.runtime.runtimes.runc]\nruntime_path = \"",
+                                        wrapper.string(), "\"\nno_sync_log = true\n")};
+  }
+};
+
+TEST_F(NoPivotNoSyncLogTest, TheRuntimeAndTheMonitorAreAskedAndTheContainerRuns) {
+  std::string id = CreateAndStart(Config("unpivoted", {"sleep", "1000"}));
+  EXPECT_EQ(Exec(id, {"ls", "/bin/busybox"}).stdout(), "/bin/busybox\n");  // the image's root
+  std::string calls = ReadAll(dir.path() / "calls");
+  EXPECT_THAT(calls, ContainsRegex("create .*--no-pivot .*" + id));
+  nlohmann::json info = VerboseInfo(node_.daemon(), id);
+  std::string monitor_pid =
+      ReadAll(std::filesystem::path(info["bundle"].get<std::string>()) / "conmon-pidfile");
+  std::string cmdline = ReadAll(StrCat("/proc/", monitor_pid, "/cmdline"));
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  EXPECT_THAT(cmdline, HasSubstr(" --no-sync-log "));
 }
 
 // selinux = true on a host without SELinux (this one): labeling is skipped cleanly, as in CRI-O,
