@@ -172,8 +172,14 @@ absl::StatusOr<std::unique_ptr<LayerStore>> LayerStore::Open(const StoreOptions&
     std::filesystem::create_directories(dir, ec);
     if (ec) return absl::InternalError(StrCat("create ", dir.string(), ": ", ec.message()));
   }
+  // A home that user-namespaced pods made searchable (MountIdmappedOverlay) stays so: taking
+  // the bit away at every start would only have the next such pod put it back.
+  mode_t home_mode = 0700;
+  if (struct stat home_st{}; ::stat(store->home_.c_str(), &home_st) == 0) {
+    home_mode |= home_st.st_mode & 0011;
+  }
   for (const auto& [dir, mode] : std::vector<std::pair<std::filesystem::path, mode_t>>{
-           {store->home_, 0700},
+           {store->home_, home_mode},
            {store->home_ / "l", 0755},
            {options.root / "overlay-layers", 0700},
            {options.runroot / "overlay-layers", 0700}}) {

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
@@ -217,6 +218,30 @@ TEST_F(StorageLayersTest, IncompleteLayersAreRemovedWhenTheStoreOpens) {
   EXPECT_TRUE(store_->List()->empty());
   EXPECT_FALSE(std::filesystem::exists(options_.root / "overlay" / id));
   EXPECT_EQ(Tool({"layers"})->exit_code, 0);
+}
+
+TEST_F(StorageLayersTest, OpeningKeepsAHomeThatWasMadeSearchable) {
+  auto mode = [&] {
+    struct stat st {};
+    EXPECT_EQ(::stat(store_->home().c_str(), &st), 0);
+    return st.st_mode & 07777;
+  };
+  EXPECT_EQ(mode(), 0700u);
+  // What the first user-namespaced pod does to it; a restart keeps it, nothing more.
+  ASSERT_EQ(::chmod(store_->home().c_str(), 0711), 0);
+  EXPECT_TRUE(store_->Shutdown().ok());
+  store_.reset();
+  auto reopened = storage::LayerStore::Open(options_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  EXPECT_EQ(mode(), 0711u);
+  ASSERT_EQ(::chmod(store_->home().c_str(), 0755), 0);  // read bits are not ours to keep
+  EXPECT_TRUE(store_->Shutdown().ok());
+  store_.reset();
+  reopened = storage::LayerStore::Open(options_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  EXPECT_EQ(mode(), 0711u);
 }
 
 TEST_F(StorageLayersTest, TarSplitRecordIsTheOneContainersStorageWrites) {
