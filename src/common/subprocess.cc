@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "crio/common/errno_status.h"
 #include "crio/common/reaper.h"
 #include "crio/common/strings.h"
 #include "crio/common/unique_fd.h"
@@ -21,10 +22,6 @@ namespace {
 
 // Fds at or above this number are out of the way of the 0, 1, 2, 3... we hand the child.
 constexpr int kScratchFdBase = 256;
-
-absl::Status ErrnoStatus(std::string_view what) {
-  return absl::InternalError(StrCat(what, ": ", std::strerror(errno)));
-}
 
 std::vector<char*> CStrings(std::vector<std::string>& items) {
   std::vector<char*> pointers;
@@ -66,7 +63,7 @@ absl::StatusOr<pid_t> Spawn(const SpawnOptions& options) {
   std::vector<char*> envp = CStrings(env_storage);
 
   UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (!devnull.valid()) return ErrnoStatus("open /dev/null");
+  if (!devnull.valid()) return ErrnoError("open /dev/null");
   std::vector<int> sources = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
   sources.insert(sources.end(), options.extra_fds.begin(), options.extra_fds.end());
   // Each source is first copied out of the way of the target numbers 0..n-1, so that moving one
@@ -76,7 +73,7 @@ absl::StatusOr<pid_t> Spawn(const SpawnOptions& options) {
   scratch.reserve(sources.size());
   for (int fd : sources) {
     scratch.emplace_back(::fcntl(fd < 0 ? devnull.get() : fd, F_DUPFD_CLOEXEC, kScratchFdBase));
-    if (!scratch.back().valid()) return ErrnoStatus("dup");
+    if (!scratch.back().valid()) return ErrnoError("dup");
   }
 
   // posix_spawn clones with CLONE_VM|CLONE_VFORK: no page tables are copied, which matters for a
@@ -121,7 +118,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   int out_pipe[2], err_pipe[2], in_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
       ::pipe2(in_pipe, O_CLOEXEC) != 0) {
-    return ErrnoStatus("pipe2");
+    return ErrnoError("pipe2");
   }
   UniqueFd out_read(out_pipe[0]), out_write(out_pipe[1]);
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
@@ -163,7 +160,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
       timed_out = true;
       break;
     }
-    if (::poll(fds, count, wait_ms) < 0 && errno != EINTR) return ErrnoStatus("poll");
+    if (::poll(fds, count, wait_ms) < 0 && errno != EINTR) return ErrnoError("poll");
     for (int i = 0; i < count; ++i) {
       if (fds[i].revents == 0) continue;
       if (owners[i] == &in_write) {

@@ -24,6 +24,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "bundle_files.h"
 #include "crio/common/atomic_file.h"
+#include "crio/common/errno_status.h"
 #include "crio/common/log.h"
 #include "crio/common/reaper.h"
 #include "crio/common/strings.h"
@@ -39,10 +40,6 @@ constexpr char kAttachStdout = 2;
 constexpr char kAttachStderr = 3;
 // conmon reads input packets into a buffer of this size.
 constexpr size_t kAttachPacketSize = 8192;
-
-absl::Status ErrnoStatus(std::string_view what) {
-  return absl::InternalError(StrCat(what, ": ", std::strerror(errno)));
-}
 
 // A level-triggered flag other threads can poll(2) on.
 class Event {
@@ -154,7 +151,7 @@ absl::StatusOr<int> Runtime::ExecStream(const std::string& id, const std::filesy
     // Read by the runtime at once and deleted after: durability buys nothing here.
     std::ofstream out(process_file.path, std::ios::trunc);
     out << process.dump();
-    if (!out.flush()) return ErrnoStatus(StrCat("write ", process_file.path.string()));
+    if (!out.flush()) return ErrnoError(StrCat("write ", process_file.path.string()));
   }
 
   SpawnOptions spawn;
@@ -172,7 +169,7 @@ absl::StatusOr<int> Runtime::ExecStream(const std::string& id, const std::filesy
     int master_fd = -1;
     int slave_fd = -1;
     if (::openpty(&master_fd, &slave_fd, nullptr, nullptr, nullptr) != 0) {
-      return ErrnoStatus("openpty");
+      return ErrnoError("openpty");
     }
     master.Reset(master_fd);
     slave.Reset(slave_fd);
@@ -185,7 +182,7 @@ absl::StatusOr<int> Runtime::ExecStream(const std::string& id, const std::filesy
     spawn.stderr_fd = io.stderr_fd;
   }
   Event done;
-  if (!done.valid()) return ErrnoStatus("eventfd");
+  if (!done.valid()) return ErrnoError("eventfd");
 
   absl::StatusOr<pid_t> runtime_pid = Spawn(spawn);
   if (!runtime_pid.ok()) return runtime_pid.status();
@@ -249,13 +246,13 @@ absl::Status Runtime::Attach(const std::string& id, const std::filesystem::path&
   address.sun_family = AF_UNIX;
   std::snprintf(address.sun_path, sizeof address.sun_path, "/proc/self/fd/%d/attach", dir.get());
   UniqueFd socket(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!socket.valid()) return ErrnoStatus("socket");
+  if (!socket.valid()) return ErrnoError("socket");
   if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     return absl::FailedPreconditionError(
         StrCat("attach to container ", id, ": connect to its monitor: ", std::strerror(errno)));
   }
   Event done;
-  if (!done.valid()) return ErrnoStatus("eventfd");
+  if (!done.valid()) return ErrnoError("eventfd");
   int socket_fd = socket.get();
 
   std::thread input;

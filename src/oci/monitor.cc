@@ -17,6 +17,7 @@
 
 #include "bundle_files.h"
 #include "crio/common/atomic_file.h"
+#include "crio/common/errno_status.h"
 #include "crio/common/log.h"
 #include "crio/common/reaper.h"
 #include "crio/common/strings.h"
@@ -36,10 +37,6 @@ constexpr std::string_view kTimedOutMessage = "command timed out";
 // Slack on top of an exec-sync timeout for the monitor's own work.
 constexpr absl::Duration kExecSyncSlack = absl::Seconds(30);
 
-absl::Status ErrnoStatus(std::string_view what) {
-  return absl::InternalError(StrCat(what, ": ", std::strerror(errno)));
-}
-
 struct FdPair {
   UniqueFd parent;
   UniqueFd child;
@@ -48,14 +45,14 @@ struct FdPair {
 absl::StatusOr<FdPair> SocketPair() {
   int fds[2];
   if (::socketpair(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-    return ErrnoStatus("socketpair");
+    return ErrnoError("socketpair");
   }
   return FdPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 absl::StatusOr<FdPair> Pipe() {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoStatus("pipe2");
+  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe2");
   return FdPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
@@ -89,7 +86,7 @@ absl::StatusOr<nlohmann::json> ReadSyncMessage(int fd, absl::Time deadline) {
     pollfd pfd{fd, POLLIN, 0};
     int ready = ::poll(&pfd, 1, wait_ms);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return ErrnoStatus("poll on the monitor's sync pipe");
+    if (ready < 0) return ErrnoError("poll on the monitor's sync pipe");
     if (ready == 0) return absl::DeadlineExceededError("the monitor did not report in time");
     char buffer[4096];
     ssize_t n = ::read(fd, buffer, sizeof(buffer));
@@ -133,7 +130,7 @@ absl::Status ReleaseAndWaitForMonitor(pid_t pid, FdPair& start, int stderr_fd,
   if (::write(start.parent.get(), &go, 1) != 1) {
     ::kill(pid, SIGKILL);
     Reaper::Get().Wait(pid, absl::Seconds(10));
-    return ErrnoStatus("write to the monitor's start pipe");
+    return ErrnoError("write to the monitor's start pipe");
   }
   std::optional<int> code = Reaper::Get().Wait(pid, timeout);
   if (!code) {
@@ -346,8 +343,8 @@ absl::StatusOr<ExecSyncResult> Runtime::ExecSync(const std::string& id, const st
   std::string message = report->value("message", "");
   if (exit_code == -1 && message == kTimedOutMessage) {
     // DEADLINE_EXCEEDED is what the kubelet reads as a timed-out probe (containerd answers so).
-    return absl::DeadlineExceededError(StrCat("exec in container ", id, ": command timed out after ",
-                                              absl::FormatDuration(timeout)));
+    return absl::DeadlineExceededError(StrCat(
+        "exec in container ", id, ": command timed out after ", absl::FormatDuration(timeout)));
   }
   if (exit_code == -1) {
     return absl::InternalError(

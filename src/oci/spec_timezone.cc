@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crio/common/atomic_file.h"
+#include "crio/common/errno_status.h"
 #include "crio/common/strings.h"
 #include "crio/common/unique_fd.h"
 #include "crio/oci/spec.h"
@@ -23,10 +24,6 @@ namespace crio::oci {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::Status ErrnoError(std::string_view what) {
-  return absl::InternalError(StrCat(what, ": ", std::strerror(errno)));
-}
 
 bool IsLocal(const std::string& timezone) { return timezone == "Local" || timezone == "local"; }
 
