@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <tuple>
 
+#include "crio/common/atomic_file.h"
 #include "crio/common/strings.h"
 #include "crio/common/yaml_json.h"
 
@@ -370,11 +370,9 @@ void TypeYamlMembers(json& edits) {
 }
 
 absl::StatusOr<json> ReadSpecFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string content = text.str();
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  const std::string& content = *text;
   if (content.find_first_not_of(" \t\r\n") == std::string::npos) {
     return absl::InvalidArgumentError("no spec data");
   }

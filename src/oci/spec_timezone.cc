@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -82,11 +81,10 @@ absl::StatusOr<std::optional<nlohmann::json>> PrepareTimezone(const SpecInputs& 
     return absl::InvalidArgumentError(StrCat("invalid timezone \"", in.timezone, "\": ", *zone,
                                              " is not a time zone file on this host"));
   }
-  std::ifstream source(*zone, std::ios::binary);
-  std::string content((std::istreambuf_iterator<char>(source)), std::istreambuf_iterator<char>());
-  if (!source.good() && !source.eof()) return ErrnoError(StrCat("reading ", *zone));
+  absl::StatusOr<std::string> content = ReadFile(*zone);
+  if (!content.ok()) return content.status();
   if (absl::Status written =
-          WriteFileAtomically(in.localtime_copy, content, 0644, Durability::kVolatile);
+          WriteFileAtomically(in.localtime_copy, *content, 0644, Durability::kVolatile);
       !written.ok()) {
     return written;
   }
